@@ -1,0 +1,19 @@
+"""How errors and confirmations look, everywhere in the app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+
+def error_alert(body: dict[str, Any], *, alert_id: str | None = None) -> dbc.Alert:
+    """An alert for an error body of the seed's shape: the message, the code, and when to retry."""
+    retry_after = body.get("retry_after")
+    details = [html.Strong(body.get("message", "Something went wrong.")), " "]
+    details.append(html.Span(f"({body.get('error_code', 'INTERNAL_ERROR')})", className="font-monospace small"))
+    if retry_after is not None:
+        details.append(html.Span(f" Try again in {retry_after} s.", className="d-block small"))
+    props: dict[str, Any] = {"id": alert_id} if alert_id else {}
+    return dbc.Alert(details, color="danger", className="mb-3", **props)

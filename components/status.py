@@ -1,0 +1,38 @@
+"""Status cards: one per integration, reachable or not, with latency."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+from services.status import IntegrationStatus
+
+STATE_LABEL = {"up": "Reachable", "down": "Unreachable", "not_configured": "Not configured"}
+STATE_COLOR = {"up": "success", "down": "danger", "not_configured": "secondary"}
+
+
+def status_card(status: IntegrationStatus) -> html.Div:
+    """One integration's card; the state is in text, not only in colour."""
+    latency = f"{status.latency_ms:.0f} ms" if status.latency_ms is not None else "n/a"
+    card = dbc.Card(
+        dbc.CardBody(
+            [
+                html.H3(status.name, className="h6 card-title"),
+                dbc.Badge(STATE_LABEL[status.state], color=STATE_COLOR[status.state], className="me-2"),
+                html.Span(f"Latency: {latency}", className="small"),
+                html.P(status.detail, className="small mb-0 mt-2"),
+                html.P("Required" if status.required else "Optional", className="small text-body-secondary mb-0"),
+            ]
+        ),
+        className="h-100",
+    )
+    data: dict[str, Any] = {"data-integration": status.key, "data-state": status.state}
+    return html.Div(card, className="h-100", **data)
+
+
+def status_grid(statuses: Sequence[IntegrationStatus]) -> dbc.Row:
+    """All status cards in a responsive grid."""
+    return dbc.Row([dbc.Col(status_card(s), xs=12, md=6, lg=3, className="mb-3") for s in statuses])

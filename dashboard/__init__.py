@@ -1,0 +1,90 @@
+"""The app factory: create_app(settings) builds the Dash app on a Flask (flask-openapi3) server."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+from pathlib import Path
+from typing import Any, cast
+
+import dash
+import flask_bootstrap
+from flask import Blueprint, redirect
+from flask_openapi3.models.info import Info
+from flask_openapi3.openapi import OpenAPI
+
+from dashboard.api import BLUEPRINTS, ErrorBody, install_error_handlers, validation_error_response
+from dashboard.health import install_health
+from dashboard.logging_setup import configure_logging
+from dashboard.middleware import install_middleware
+from dashboard.settings import Settings, get_settings
+from dashboard.shell import APP_TITLE, INDEX_STRING, layout, on_callback_error
+
+ASSETS_FOLDER = Path(__file__).with_name("assets")
+# Bootstrap's CSS comes from an installed package, so the browser needs no CDN.
+BOOTSTRAP_FOLDER = Path(flask_bootstrap.__file__).with_name("static") / "bootstrap5"
+BOOTSTRAP_CSS = "/vendor/bootstrap/css/bootstrap.min.css"
+
+
+def _build_server(settings: Settings) -> OpenAPI:
+    server = OpenAPI(
+        "dashboard",
+        info=Info(title=APP_TITLE, version="1.0.0", description="REST API of the Databricks Dash template."),
+        doc_prefix="/docs",
+        doc_url="/openapi.json",
+        validation_error_status=400,
+        validation_error_model=ErrorBody,
+        validation_error_callback=validation_error_response,
+    )
+    server.config.update(APP_SETTINGS=settings, MAX_CONTENT_LENGTH=settings.max_request_bytes, JSON_SORT_KEYS=False)
+    install_middleware(server)
+    install_error_handlers(server)
+    install_health(server)
+    for blueprint in BLUEPRINTS:
+        server.register_api(blueprint)
+    server.register_blueprint(
+        Blueprint("vendor_bootstrap", __name__, static_folder=BOOTSTRAP_FOLDER, static_url_path="/vendor/bootstrap")
+    )
+    server.add_url_rule("/openapi.json", "openapi_json", lambda: server.api_doc)
+    server.add_url_rule("/docs", "docs", lambda: redirect("/docs/swagger"))
+    return server
+
+
+def _load_pages() -> None:
+    """Import (or re-run, for a second app in one process) every module of the pages package."""
+    import pages
+
+    for module in pkgutil.iter_modules(pages.__path__):
+        name = f"pages.{module.name}"
+        page = importlib.reload(sys.modules[name]) if name in sys.modules else importlib.import_module(name)
+        entry = dash.page_registry.get(name)
+        # As Dash's own page loader does: `layout` is defined after register_page, so attach it now.
+        if entry is not None and not entry["supplied_layout"]:
+            entry["layout"] = page.layout
+
+
+def create_app(settings: Settings | None = None) -> dash.Dash:
+    """Build the app; nothing connects until a request needs it."""
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    server = _build_server(settings)
+    app = dash.Dash(
+        __name__,
+        server=cast(Any, server),  # an OpenAPI app is a Flask app
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(ASSETS_FOLDER),
+        external_stylesheets=[BOOTSTRAP_CSS],
+        title=APP_TITLE,
+        update_title="",  # keep the page title still while callbacks run
+        suppress_callback_exceptions=False,
+        on_error=on_callback_error,
+    )
+    app.index_string = INDEX_STRING
+    _load_pages()
+    app.layout = layout
+    return app
+
+
+__all__ = ["create_app"]

@@ -1,0 +1,10 @@
+"""The REST surface under /api; its OpenAPI document is generated from the pydantic models of the routes."""
+
+from __future__ import annotations
+
+from dashboard.api.errors import ErrorBody, install_error_handlers, validation_error_response
+from dashboard.api.user import user_api
+
+BLUEPRINTS = [user_api]
+
+__all__ = ["BLUEPRINTS", "ErrorBody", "install_error_handlers", "validation_error_response"]

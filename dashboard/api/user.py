@@ -1,0 +1,50 @@
+"""GET /api/user/me: the signed-in user, from the forwarded headers and the workspace."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify
+from flask_openapi3.blueprint import APIBlueprint
+from flask_openapi3.models.tag import Tag
+from pydantic import BaseModel
+
+from dashboard.api.errors import ErrorBody
+from dashboard.request_context import app_settings, current_user
+from services import workspace
+
+user_api = APIBlueprint("user_api", __name__, url_prefix="/api/user", abp_tags=[Tag(name="user")])
+
+
+class CurrentUser(BaseModel):
+    """The seed's UserSession, as the app sees it."""
+
+    user_id: str
+    email: str | None
+    user_name: str | None
+    display_name: str
+    workspace_user_id: str | None
+    groups: list[str]
+    active: bool | None
+    on_behalf_of_user: bool
+
+
+@user_api.get(
+    "/me",
+    summary="The signed-in user",
+    responses={200: CurrentUser, 401: ErrorBody, 403: ErrorBody, 503: ErrorBody},
+)
+def get_me() -> Response:
+    """The identity the Apps proxy forwarded, confirmed by the workspace with the user's own token."""
+    user = current_user()
+    me = workspace.get_current_user(settings=app_settings(), user=user)
+    return jsonify(
+        CurrentUser(
+            user_id=user.user_id,
+            email=user.email,
+            user_name=user.user_name,
+            display_name=me.display_name or user.display_name,
+            workspace_user_id=me.id,
+            groups=list(me.groups),
+            active=me.active,
+            on_behalf_of_user=user.access_token is not None,
+        ).model_dump()
+    )

@@ -1,0 +1,107 @@
+"""Flask middleware: a correlation id and the forwarded identity for every request, and one access line."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from contextvars import Token
+
+from flask import Flask, Response, g, jsonify, request
+
+from dashboard.request_context import request_id_var, user_var
+from services.errors import AuthRequired
+from services.identity import UserIdentity
+
+access_log = logging.getLogger("dashboard.access")
+
+# Paths a load balancer or the Apps runtime probes without an identity.
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz"})
+REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}$")
+MAX_IDENTITY_HEADER_LENGTH = 320
+IDENTITY_HEADERS = ("X-Forwarded-Email", "X-Forwarded-User", "X-Forwarded-Preferred-Username")
+
+
+def _request_id() -> str:
+    # Keep the proxy's id so one id follows the request across systems; replace anything malformed.
+    given = request.headers.get("X-Request-Id", "")
+    return given if REQUEST_ID_PATTERN.match(given) else str(uuid.uuid4())
+
+
+def _header(name: str) -> str | None:
+    value = request.headers.get(name, "").strip()
+    if not value:
+        return None
+    if len(value) > MAX_IDENTITY_HEADER_LENGTH or not value.isprintable():
+        raise AuthRequired(
+            "The identity headers of this request are malformed.",
+            technical_details={"header": name, "reason": "too long or contains control characters"},
+        )
+    return value
+
+
+def identity_from_headers() -> UserIdentity:
+    """The user the Apps proxy forwarded; AuthRequired when there is none or it is malformed."""
+    email, workspace_user, user_name = (_header(name) for name in IDENTITY_HEADERS)
+    if email is not None and not EMAIL_PATTERN.match(email):
+        raise AuthRequired(
+            "The identity headers of this request are malformed.",
+            technical_details={"header": "X-Forwarded-Email", "reason": "not an email address"},
+        )
+    user_id = (email or "").lower() or workspace_user
+    if not user_id:
+        raise AuthRequired(
+            technical_details={
+                "reason": "no X-Forwarded-Email or X-Forwarded-User header",
+                "headers": list(IDENTITY_HEADERS),
+            }
+        )
+    token = request.headers.get("X-Forwarded-Access-Token", "").strip() or None
+    return UserIdentity(
+        user_id=user_id, email=email, user_name=user_name, workspace_user=workspace_user, access_token=token
+    )
+
+
+def install_middleware(server: Flask) -> None:
+    """Register the before/after hooks on the Flask server."""
+
+    @server.before_request
+    def start_request() -> tuple[Response, int] | None:
+        g.started = time.perf_counter()
+        g.context_tokens = [request_id_var.set(_request_id())]
+        if request.path in PUBLIC_PATHS:
+            return None
+        try:
+            user = identity_from_headers()
+        except AuthRequired as error:
+            access_log.warning("request refused: %s", error.message, extra={"reason": error.technical_details})
+            return jsonify(error.to_body()), error.status
+        g.context_tokens.append(user_var.set(user))
+        return None
+
+    @server.after_request
+    def finish_request(response: Response) -> Response:
+        request_id = request_id_var.get()
+        if request_id:
+            response.headers["X-Request-Id"] = request_id
+        started = g.get("started")
+        duration_ms = round((time.perf_counter() - started) * 1000, 2) if started is not None else None
+        access_log.info(
+            "request completed",
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": duration_ms,
+            },
+        )
+        return response
+
+    @server.teardown_request
+    def clear_context(_: BaseException | None) -> None:
+        # Threads are reused across requests: leave no identity behind for the next one.
+        tokens: list[Token[object]] = g.pop("context_tokens", [])
+        for token in reversed(tokens):
+            token.var.reset(token)

@@ -1,0 +1,33 @@
+"""python -m local_workspace {run,workspace,proxy}."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from local_workspace import stack
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run the chosen part of the local stack."""
+    parser = argparse.ArgumentParser(prog="python -m local_workspace", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="the whole local stack: workspace, app and Apps proxy")
+    workspace = commands.add_parser("workspace", help="the local workspace REST API alone")
+    workspace.add_argument("--port", type=int, default=stack.StackPorts.workspace)
+    proxy = commands.add_parser("proxy", help="the local Apps proxy alone")
+    proxy.add_argument("--port", type=int, default=stack.StackPorts.proxy)
+    proxy.add_argument("--upstream", default=f"http://127.0.0.1:{stack.StackPorts.app}")
+    args = parser.parse_args(argv)
+
+    if args.command == "run":
+        return stack.run_stack()
+    if args.command == "workspace":
+        stack.serve_workspace(args.port)
+    else:
+        stack.serve_proxy(args.port, args.upstream)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

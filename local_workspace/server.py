@@ -1,0 +1,147 @@
+"""The local workspace: the subset of the Databricks REST API the app uses, on loopback.
+
+Later parts (Unity Catalog, the SQL warehouse, Lakebase, serving) register their blueprints here;
+this module owns authentication, because every one of them answers for the caller's identity.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any, NoReturn
+
+from flask import Flask, Response, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from local_workspace.identities import M2M_TOKEN_LIFETIME_SECONDS, Directory, Principal
+
+# Paths anyone may call: discovery and the token endpoint itself.
+PUBLIC_PATHS = (
+    "/.well-known/databricks-config",
+    "/oidc/.well-known/oauth-authorization-server",
+    "/oidc/v1/token",
+    "/healthz",
+)
+
+
+class DatabricksError(Exception):
+    """An error in the body shape the Databricks REST API uses, which the SDK turns into typed exceptions."""
+
+    def __init__(self, status: int, error_code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error_code = error_code
+        self.message = message
+
+
+def abort_databricks(status: int, error_code: str, message: str) -> NoReturn:
+    """Stop the request with a Databricks-shaped error."""
+    raise DatabricksError(status, error_code, message)
+
+
+def current_principal() -> Principal:
+    """The authenticated caller of the current request."""
+    principal: Principal = g.principal
+    return principal
+
+
+def _bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def create_workspace_app(directory: Directory | None = None) -> Flask:
+    """Build the local workspace's WSGI app."""
+    directory = directory or Directory.load()
+    app = Flask("local_workspace")
+    app.config["DIRECTORY"] = directory
+
+    @app.errorhandler(DatabricksError)
+    def databricks_error(error: DatabricksError) -> tuple[Response, int]:
+        return jsonify(error_code=error.error_code, message=error.message), error.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[Response, int]:
+        status = error.code or 500
+        if status == 404:
+            body = {
+                "error_code": "ENDPOINT_NOT_FOUND",
+                "message": f"No API found for '{request.method} {request.path}'",
+            }
+        else:
+            code = "BAD_REQUEST" if status < 500 else "INTERNAL_ERROR"
+            body = {"error_code": code, "message": error.description or "The request failed."}
+        return jsonify(body), status
+
+    @app.before_request
+    def authenticate() -> None:
+        if request.path in PUBLIC_PATHS:
+            return
+        token = _bearer_token()
+        if token is None:
+            abort_databricks(401, "UNAUTHENTICATED", "Credential was not sent or was of an unsupported type.")
+        principal = directory.principal_for_token(token)
+        if principal is None:
+            abort_databricks(401, "UNAUTHENTICATED", "Invalid access token.")
+        g.principal = principal
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return jsonify(status="ok")
+
+    @app.get("/.well-known/databricks-config")
+    def databricks_config() -> Response:
+        host = request.host_url.rstrip("/")
+        return jsonify(workspace_id=directory.workspace_id, oidc_endpoint=f"{host}/oidc")
+
+    @app.get("/oidc/.well-known/oauth-authorization-server")
+    def oidc_discovery() -> Response:
+        host = request.host_url.rstrip("/")
+        return jsonify(
+            issuer=f"{host}/oidc",
+            authorization_endpoint=f"{host}/oidc/v1/authorize",
+            token_endpoint=f"{host}/oidc/v1/token",
+            grant_types_supported=["client_credentials"],
+            token_endpoint_auth_methods_supported=["client_secret_basic", "client_secret_post"],
+        )
+
+    @app.post("/oidc/v1/token")
+    def oauth_token() -> tuple[Response, int] | Response:
+        client_id, client_secret = _client_credentials()
+        if request.form.get("grant_type") != "client_credentials":
+            return jsonify(
+                error="unsupported_grant_type", error_description="Only client_credentials is supported."
+            ), 400
+        if not directory.check_client_credentials(client_id, client_secret):
+            return jsonify(error="invalid_client", error_description="Client authentication failed."), 401
+        token = directory.issue_token(directory.service_principal)
+        return jsonify(
+            access_token=token,
+            token_type="Bearer",
+            expires_in=M2M_TOKEN_LIFETIME_SECONDS,
+            scope=request.form.get("scope", "all-apis"),
+        )
+
+    @app.get("/api/2.0/preview/scim/v2/Me")
+    def scim_me() -> Response:
+        return jsonify(current_principal().scim())
+
+    return app
+
+
+def _client_credentials() -> tuple[str, str]:
+    """Client id and secret from HTTP Basic auth, or from the form as client_secret_post sends them."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(encoded, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return "", ""
+        client_id, _, client_secret = decoded.partition(":")
+        return client_id, client_secret
+    form: Any = request.form
+    return form.get("client_id", ""), form.get("client_secret", "")

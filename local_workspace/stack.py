@@ -1,0 +1,181 @@
+"""Start the local stack: the workspace, the app as app.yaml starts it, and the Apps proxy."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+import yaml
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from local_workspace.identities import Directory
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+STATE_DIR = REPO_ROOT / ".local"
+
+
+@dataclass(frozen=True)
+class StackPorts:
+    """Loopback ports of the local stack."""
+
+    proxy: int = 8000
+    app: int = 8001
+    workspace: int = 8020
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> StackPorts:
+        """Ports from LOCAL_PROXY_PORT, DATABRICKS_APP_PORT and LOCAL_WORKSPACE_PORT."""
+        return cls(
+            proxy=int(environ.get("LOCAL_PROXY_PORT", cls.proxy)),
+            app=int(environ.get("DATABRICKS_APP_PORT", cls.app)),
+            workspace=int(environ.get("LOCAL_WORKSPACE_PORT", cls.workspace)),
+        )
+
+
+def app_command(port: int, app_yaml: Path = REPO_ROOT / "app.yaml") -> list[str]:
+    """The command app.yaml runs, with $DATABRICKS_APP_PORT substituted as the Apps runtime does."""
+    spec = yaml.safe_load(app_yaml.read_text(encoding="utf-8"))
+    command: list[str] = [str(part).replace("$DATABRICKS_APP_PORT", str(port)) for part in spec["command"]]
+    return command
+
+
+def app_environment(ports: StackPorts, directory: Directory, base: Mapping[str, str]) -> dict[str, str]:
+    """What the Apps runtime would inject into the app, pointed at the local workspace."""
+    host = f"http://127.0.0.1:{ports.workspace}"
+    env = dict(base)
+    env.update(
+        {
+            "DATABRICKS_HOST": host,
+            "DATABRICKS_CLIENT_ID": directory.service_principal.user_name,
+            "DATABRICKS_CLIENT_SECRET": directory.client_secret,
+            "DATABRICKS_APP_NAME": "databricks-dash-template",
+            "DATABRICKS_APP_PORT": str(ports.app),
+            "DATABRICKS_WORKSPACE_ID": directory.workspace_id,
+            # The SDK must not pick up a developer's ~/.databrickscfg profile for the local workspace.
+            "DATABRICKS_CONFIG_FILE": str(STATE_DIR / "no-databrickscfg"),
+        }
+    )
+    return env
+
+
+def wait_until_ready(
+    url: str, timeout_seconds: float = 60.0, processes: Sequence[subprocess.Popen[bytes]] = ()
+) -> None:
+    """Poll `url` until it answers 200; raise after the timeout, or at once if one of `processes` died."""
+    deadline = time.monotonic() + timeout_seconds
+    last_error = "no answer"
+    while time.monotonic() < deadline:
+        dead = [p for p in processes if p.poll() is not None]
+        if dead:
+            raise RuntimeError(f"{dead[0].args!r} exited with {dead[0].returncode} before {url} was ready")
+        try:
+            response = requests.get(url, timeout=2)
+            if response.status_code == 200:
+                return
+            last_error = f"HTTP {response.status_code}"
+        except requests.RequestException as error:
+            last_error = type(error).__name__
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} was not ready after {timeout_seconds:.0f}s ({last_error})")
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """Werkzeug's handler without a line per request: the app's own access log is what matters."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return None
+
+
+def serve_workspace(port: int) -> None:
+    """Serve the local workspace on loopback until interrupted."""
+    from local_workspace.server import create_workspace_app
+
+    make_server(
+        "127.0.0.1", port, create_workspace_app(), threaded=True, request_handler=QuietRequestHandler
+    ).serve_forever()
+
+
+def serve_proxy(port: int, upstream: str) -> None:
+    """Serve the local Apps proxy on loopback until interrupted."""
+    from local_workspace.proxy import AppsProxy
+
+    make_server(
+        "127.0.0.1", port, AppsProxy(upstream), threaded=True, request_handler=QuietRequestHandler
+    ).serve_forever()
+
+
+def run_stack(environ: Mapping[str, str] | None = None) -> int:
+    """Run everything `make run` needs; Ctrl-C stops all of it."""
+    environ = dict(os.environ if environ is None else environ)
+    ports = StackPorts.from_env(environ)
+    STATE_DIR.mkdir(exist_ok=True)
+    processes: list[subprocess.Popen[bytes]] = []
+
+    # Commands such as app.yaml's `gunicorn` come from this interpreter's environment, as on Databricks.
+    environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), environ.get("PATH", "")])
+
+    def start(args: list[str], env: Mapping[str, str]) -> None:
+        processes.append(subprocess.Popen(args, cwd=REPO_ROOT, env=dict(env)))
+
+    real_workspace = bool(environ.get("DATABRICKS_HOST"))
+    try:
+        if real_workspace:
+            # A real workspace: the app alone, configured by the environment like a deployed app.
+            environ.setdefault("DATABRICKS_APP_PORT", str(ports.app))
+            start(app_command(ports.app), environ)
+            wait_until_ready(f"http://127.0.0.1:{ports.app}/healthz", processes=processes)
+            print(f"App (against {environ['DATABRICKS_HOST']}) at http://127.0.0.1:{ports.app}", flush=True)
+        else:
+            directory = Directory.load()
+            python = sys.executable
+            start([python, "-m", "local_workspace", "workspace", "--port", str(ports.workspace)], environ)
+            wait_until_ready(f"http://127.0.0.1:{ports.workspace}/healthz", processes=processes)
+            start(app_command(ports.app), app_environment(ports, directory, environ))
+            start(
+                [
+                    python,
+                    "-m",
+                    "local_workspace",
+                    "proxy",
+                    "--port",
+                    str(ports.proxy),
+                    "--upstream",
+                    f"http://127.0.0.1:{ports.app}",
+                ],
+                environ,
+            )
+            wait_until_ready(f"http://127.0.0.1:{ports.app}/healthz", processes=processes)
+            wait_until_ready(f"http://127.0.0.1:{ports.proxy}/healthz", processes=processes)
+            print(
+                f"\nApp ready at http://127.0.0.1:{ports.proxy}  (signed in as "
+                f"{directory.users[0].principal.user_name}; switch user at "
+                f"http://127.0.0.1:{ports.proxy}/.local/users). Ctrl-C stops everything.\n",
+                flush=True,
+            )
+        while all(p.poll() is None for p in processes):
+            time.sleep(0.5)
+        failed = next(p for p in processes if p.poll() is not None)
+        print(f"{shlex.join(map(str, failed.args))} exited with {failed.returncode}", file=sys.stderr)  # type: ignore[arg-type]
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    except (RuntimeError, TimeoutError) as error:
+        print(f"The local stack did not start: {error}", file=sys.stderr)
+        return 1
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()

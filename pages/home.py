@@ -1,0 +1,63 @@
+"""Home: who you are, and whether each integration answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, callback, dcc, html
+
+from components.accessibility import aria
+from components.feedback import error_alert
+from components.identity import identity_card
+from components.status import status_grid
+from dashboard.request_context import app_settings, current_user
+from services import workspace
+from services.errors import ServiceError
+from services.status import check_integrations
+
+dash.register_page(__name__, path="/", name="Home", title="Home · Databricks Dash Template", order=0)
+
+USER = "home-user"
+STATUS = "home-status"
+REFRESH = "home-refresh"
+INTERVAL = "home-status-interval"
+STATUS_REFRESH_MS = 30_000
+
+
+def layout(**_: Any) -> html.Div:
+    """Placeholders that the callbacks fill, so the page shows at once."""
+    return html.Div(
+        [
+            html.H1("Home", className="h3"),
+            html.P("Your identity in this app and the live state of each Databricks integration."),
+            html.Div(dbc.Spinner(size="sm", spinner_class_name="me-2"), id=USER, **aria(live="polite")),
+            html.Div(
+                [
+                    html.H2("Integrations", className="h5 me-3 mb-0"),
+                    dbc.Button("Refresh status", id=REFRESH, color="secondary", size="sm", outline=True),
+                ],
+                className="d-flex align-items-center mb-3",
+            ),
+            html.Div(dbc.Spinner(size="sm"), id=STATUS, **aria(live="polite")),
+            dcc.Interval(id=INTERVAL, interval=STATUS_REFRESH_MS),
+        ]
+    )
+
+
+@callback(Output(USER, "children"), Input(REFRESH, "n_clicks"))
+def show_user(_: int | None) -> dbc.Card | list[Any]:
+    """The forwarded identity, confirmed by the workspace with the user's own token."""
+    user = current_user()
+    try:
+        confirmed = workspace.get_current_user(settings=app_settings(), user=user)
+    except ServiceError as error:
+        return [identity_card(user, None), error_alert(error.to_body())]
+    return identity_card(user, confirmed)
+
+
+@callback(Output(STATUS, "children"), Input(REFRESH, "n_clicks"), Input(INTERVAL, "n_intervals"))
+def show_status(_: int | None, __: int | None) -> dbc.Row:
+    """One card per integration, probed now."""
+    return status_grid(check_integrations(settings=app_settings()))

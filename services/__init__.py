@@ -1,0 +1,1 @@
+"""The service layer: the only code that talks to Databricks or Postgres."""

@@ -1,0 +1,109 @@
+"""Live status of each integration: reachable or not, and how fast it answered."""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from typing import Literal
+
+from dashboard.settings import Settings
+from services import workspace
+from services.errors import ServiceError
+
+log = logging.getLogger(__name__)
+State = Literal["up", "down", "not_configured"]
+
+
+@dataclass(frozen=True)
+class Integration:
+    """One integration the app depends on, and how to probe it cheaply."""
+
+    key: str
+    name: str
+    required: bool
+    is_configured: Callable[[Settings], bool]
+    probe: Callable[[Settings], str]  # returns a short detail; raises when unreachable
+
+
+@dataclass(frozen=True)
+class IntegrationStatus:
+    """The outcome of one probe."""
+
+    key: str
+    name: str
+    state: State
+    required: bool
+    latency_ms: float | None
+    detail: str
+
+
+def _probe_workspace(settings: Settings) -> str:
+    principal = workspace.get_service_principal(settings=settings)
+    return f"signed in as {principal.display_name or principal.user_name}"
+
+
+INTEGRATIONS: list[Integration] = [
+    Integration(
+        key="workspace",
+        name="Databricks workspace",
+        required=True,
+        is_configured=lambda s: bool(s.databricks_host),
+        probe=_probe_workspace,
+    ),
+]
+
+
+def _run(integration: Integration, settings: Settings) -> IntegrationStatus:
+    if not integration.is_configured(settings):
+        return IntegrationStatus(
+            integration.key, integration.name, "not_configured", integration.required, None, "not configured"
+        )
+    started = time.perf_counter()
+    try:
+        detail = integration.probe(settings)
+        state: State = "up"
+    except ServiceError as error:
+        detail, state = error.message, "down"
+    except Exception as error:
+        log.warning("probe %s failed: %s", integration.key, type(error).__name__)
+        detail, state = f"unreachable ({type(error).__name__})", "down"
+    return IntegrationStatus(
+        integration.key, integration.name, state, integration.required, workspace.timed_ms(started), detail
+    )
+
+
+def check_integrations(*, settings: Settings, timeout_seconds: float = 5.0) -> list[IntegrationStatus]:
+    """Probe every integration at once; one that does not answer in time counts as down."""
+    pool = ThreadPoolExecutor(max_workers=max(1, len(INTEGRATIONS)), thread_name_prefix="probe")
+    try:
+        # Each probe runs in a copy of this context, so its log lines keep the request id.
+        futures = [(i, pool.submit(contextvars.copy_context().run, _run, i, settings)) for i in INTEGRATIONS]
+        results = []
+        deadline = time.monotonic() + timeout_seconds
+        for integration, future in futures:
+            try:
+                results.append(future.result(timeout=max(0.0, deadline - time.monotonic())))
+            except FutureTimeout:
+                results.append(
+                    IntegrationStatus(
+                        integration.key,
+                        integration.name,
+                        "down",
+                        integration.required,
+                        timeout_seconds * 1000,
+                        f"no answer within {timeout_seconds:g}s",
+                    )
+                )
+        return results
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def is_ready(statuses: list[IntegrationStatus]) -> bool:
+    """Ready when no required integration is down or missing."""
+    return all(s.state == "up" for s in statuses if s.required)

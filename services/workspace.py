@@ -1,0 +1,134 @@
+"""Databricks workspace clients: the app's service principal, and one client per request for the user."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from dataclasses import dataclass
+
+from databricks.sdk import WorkspaceClient
+from databricks.sdk import errors as sdk_errors
+from databricks.sdk.config import Config
+
+from dashboard.settings import Settings
+from services.errors import AuthRequired, PermissionDenied, ServiceError, WorkspaceUnavailable
+from services.identity import UserIdentity
+
+log = logging.getLogger(__name__)
+HTTP_TIMEOUT_SECONDS = 30
+# The SDK retries transient failures for 5 minutes by default; a page must answer sooner than that.
+RETRY_TIMEOUT_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class WorkspaceUser:
+    """A principal as the workspace's SCIM API describes it."""
+
+    id: str | None
+    user_name: str | None
+    display_name: str | None
+    emails: tuple[str, ...]
+    groups: tuple[str, ...]
+    active: bool | None
+
+
+def _require_host(settings: Settings) -> str:
+    if not settings.databricks_host:
+        raise WorkspaceUnavailable(
+            "No Databricks workspace is configured.", technical_details={"setting": "DATABRICKS_HOST"}, retry_after=30
+        )
+    return settings.databricks_host
+
+
+def _client(
+    *,
+    host: str,
+    auth_type: str | None = None,
+    token: str | None = None,
+    client_id: str | None = None,
+    client_secret: str | None = None,
+) -> WorkspaceClient:
+    config = Config(
+        host=host,
+        auth_type=auth_type,
+        token=token,
+        client_id=client_id,
+        client_secret=client_secret,
+        http_timeout_seconds=HTTP_TIMEOUT_SECONDS,
+        retry_timeout_seconds=RETRY_TIMEOUT_SECONDS,
+    )
+    return WorkspaceClient(config=config)
+
+
+@functools.lru_cache(maxsize=4)
+def service_principal_client(settings: Settings) -> WorkspaceClient:
+    """The app's own client, shared by the process: it carries no user's token."""
+    host = _require_host(settings)
+    if settings.client_id and settings.client_secret:
+        return _client(
+            host=host, client_id=settings.client_id, client_secret=settings.client_secret, auth_type="oauth-m2m"
+        )
+    # Outside Databricks Apps: the SDK's default chain (a profile, DATABRICKS_TOKEN, ...).
+    return _client(host=host)
+
+
+def user_client(settings: Settings, user: UserIdentity) -> WorkspaceClient:
+    """A new client acting as `user` with their forwarded token; build one per request, never share it.
+
+    Without a forwarded token (user authorization not configured) the service principal acts instead.
+    """
+    if not user.access_token:
+        return service_principal_client(settings)
+    # auth_type="pat": the service principal's variables are also set, and would otherwise conflict.
+    return _client(host=_require_host(settings), token=user.access_token, auth_type="pat")
+
+
+def translate_error(error: Exception, *, action: str) -> ServiceError:
+    """The service error for a failed workspace call."""
+    if isinstance(error, sdk_errors.Unauthenticated):
+        return AuthRequired("The workspace did not accept your credentials.", technical_details={"action": action})
+    if isinstance(error, sdk_errors.PermissionDenied):
+        return PermissionDenied(technical_details={"action": action})
+    return WorkspaceUnavailable(
+        technical_details={"action": action, "error_type": type(error).__name__}, retry_after=10
+    )
+
+
+def _as_workspace_user(client: WorkspaceClient) -> WorkspaceUser:
+    me = client.current_user.me()
+    return WorkspaceUser(
+        id=me.id,
+        user_name=me.user_name,
+        display_name=me.display_name,
+        emails=tuple(e.value for e in me.emails or () if e.value),
+        groups=tuple(grp.display for grp in me.groups or () if grp.display),
+        active=me.active,
+    )
+
+
+def get_current_user(*, settings: Settings, user: UserIdentity) -> WorkspaceUser:
+    """Who the workspace says the signed-in user is (SCIM Me with their token)."""
+    try:
+        return _as_workspace_user(user_client(settings, user))
+    except ServiceError:
+        raise
+    except Exception as error:
+        log.warning("current_user.me failed: %s", type(error).__name__)
+        raise translate_error(error, action="current_user.me") from error
+
+
+def get_service_principal(*, settings: Settings) -> WorkspaceUser:
+    """Who the app itself is in the workspace."""
+    try:
+        return _as_workspace_user(service_principal_client(settings))
+    except ServiceError:
+        raise
+    except Exception as error:
+        log.warning("service principal current_user.me failed: %s", type(error).__name__)
+        raise translate_error(error, action="current_user.me (service principal)") from error
+
+
+def timed_ms(started: float) -> float:
+    """Milliseconds since a time.perf_counter() reading."""
+    return round((time.perf_counter() - started) * 1000, 1)

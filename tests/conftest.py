@@ -1,0 +1,156 @@
+"""Shared fixtures: the real local workspace on loopback, the app built against it, and a browser."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+import flask
+import pytest
+from selenium.webdriver.chrome.options import Options
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from dashboard import create_app
+from dashboard.logging_setup import json_handler
+from dashboard.settings import Settings
+from local_workspace.identities import Directory
+from local_workspace.proxy import AppsProxy
+from local_workspace.server import create_workspace_app
+
+
+@dataclass
+class RunningServer:
+    """A WSGI app served on a loopback port by a background thread."""
+
+    server: BaseWSGIServer
+    thread: threading.Thread
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
+def serve_in_thread(app: Any, port: int = 0) -> RunningServer:
+    """Serve `app` on 127.0.0.1 (a free port unless one is given) until stop()."""
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return RunningServer(server, thread)
+
+
+def pytest_setup_options() -> Options:
+    """Headless Chromium kept off the network (dash[testing] adds --no-sandbox and friends)."""
+    options = Options()
+    for flag in (
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+        "--window-size=1280,1000",
+    ):
+        options.add_argument(flag)
+    return options
+
+
+@pytest.fixture(scope="session")
+def directory() -> Directory:
+    return Directory.load()
+
+
+@pytest.fixture(scope="session")
+def local_workspace(directory: Directory) -> Iterator[RunningServer]:
+    """The local workspace's REST API on a free loopback port."""
+    running = serve_in_thread(create_workspace_app(directory))
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(local_workspace: RunningServer, directory: Directory) -> Settings:
+    """Settings as the Apps runtime would inject them, pointed at the local workspace."""
+    return Settings(
+        databricks_host=local_workspace.url,
+        client_id=directory.service_principal.user_name,
+        client_secret=directory.client_secret,
+        app_name="test-app",
+        max_request_bytes=64 * 1024,
+    )
+
+
+@pytest.fixture(scope="session")
+def server(settings: Settings) -> flask.Flask:
+    """The app's Flask server, built once for the session."""
+    return create_app(settings).server
+
+
+@pytest.fixture
+def client(server: flask.Flask) -> flask.testing.FlaskClient:
+    return server.test_client()
+
+
+@pytest.fixture
+def headers_for(directory: Directory) -> Callable[..., dict[str, str]]:
+    """The headers the Apps proxy forwards for a local user (by user name)."""
+    proxy = AppsProxy("http://unused", directory)
+
+    def make(user_name: str = "alice@example.com", *, with_token: bool = True) -> dict[str, str]:
+        user = directory.user(user_name)
+        assert user is not None, user_name
+        with flask.Flask(__name__).test_request_context():
+            headers = proxy.identity_headers(user, flask.request)
+        if not with_token:
+            headers.pop("X-Forwarded-Access-Token")
+        return headers
+
+    return make
+
+
+@pytest.fixture
+def json_logs() -> Iterator[Callable[[], list[dict[str, Any]]]]:
+    """Capture what the app logs, as the JSON lines it writes; call the fixture's value to parse them."""
+    import logging
+
+    stream = io.StringIO()
+    handler = json_handler(stream)
+    root = logging.getLogger()
+    root.addHandler(handler)
+
+    def lines() -> list[dict[str, Any]]:
+        return [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
+
+    yield lines
+    root.removeHandler(handler)
+
+
+@pytest.fixture
+def raw_log_text(json_logs: Callable[[], list[dict[str, Any]]]) -> Callable[[], str]:
+    """Everything logged during the test, as one text, for searching for secrets."""
+    return lambda: "\n".join(json.dumps(line) for line in json_logs())
+
+
+@pytest.fixture
+def settings_with(settings: Settings) -> Callable[..., Settings]:
+    """The session's settings with some fields changed."""
+    return lambda **changes: replace(settings, **changes)
+
+
+@pytest.fixture
+def app_through_proxy(
+    settings: Settings, directory: Directory, dash_thread_server: Any, dash_br: Any
+) -> Iterator[tuple[Any, RunningServer]]:
+    """The app on a Dash thread server behind the local Apps proxy, with the browser pointed at the proxy."""
+    dash_thread_server(create_app(settings))
+    proxy = serve_in_thread(AppsProxy(dash_thread_server.url, directory))
+    dash_br.server_url = proxy.url
+    yield dash_br, proxy
+    proxy.stop()

@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+
+def test_request_id_from_the_proxy_is_echoed(client: FlaskClient, headers_for: Callable[..., dict[str, str]]) -> None:
+    headers = headers_for() | {"X-Request-Id": "proxy-req-42"}
+    response = client.get("/healthz", headers=headers)
+    assert response.headers["X-Request-Id"] == "proxy-req-42"
+
+
+def test_request_id_is_generated_when_missing(client: FlaskClient) -> None:
+    first = client.get("/healthz").headers["X-Request-Id"]
+    second = client.get("/healthz").headers["X-Request-Id"]
+    assert uuid.UUID(first)
+    assert uuid.UUID(second)
+    assert first != second
+
+
+@pytest.mark.parametrize("bad_id", ["x" * 500, "has space", "tab\tchar", "<script>"])
+def test_malformed_request_id_is_replaced(client: FlaskClient, bad_id: str) -> None:
+    response = client.get("/healthz", headers={"X-Request-Id": bad_id})
+    assert response.headers["X-Request-Id"] != bad_id
+    assert uuid.UUID(response.headers["X-Request-Id"])
+
+
+@pytest.mark.parametrize("path", ["/", "/api/user/me", "/_dash-layout", "/openapi.json", "/no/such/page"])
+def test_no_forwarded_identity_gets_ec003(client: FlaskClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 401
+    body = response.get_json()
+    assert body["error_code"] == "AUTH_REQUIRED"
+    assert body["message"]
+    assert isinstance(body["technical_details"], dict)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-Forwarded-Email": "not-an-email"},
+        {"X-Forwarded-Email": "a" * 400 + "@example.com"},
+        {"X-Forwarded-Email": "alice@example.com\x07"},
+        {"X-Forwarded-Email": "   ", "X-Forwarded-Preferred-Username": "alice"},
+    ],
+)
+def test_malformed_identity_headers_get_ec003(client: FlaskClient, headers: dict[str, str]) -> None:
+    response = client.get("/api/user/me", headers=headers)
+    assert response.status_code == 401
+    assert response.get_json()["error_code"] == "AUTH_REQUIRED"
+    assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_health_endpoints_need_no_identity(client: FlaskClient) -> None:
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code in (200, 503)
+
+
+def test_user_id_header_alone_identifies(client: FlaskClient) -> None:
+    response = client.get("/api/user/me", headers={"X-Forwarded-User": "6100000000000003@1000000000000001"})
+    assert response.status_code == 200
+    assert response.get_json()["user_id"] == "6100000000000003@1000000000000001"
+
+
+def test_access_token_never_leaves_the_server(
+    client: FlaskClient, headers_for: Callable[..., dict[str, str]], raw_log_text: Callable[[], str]
+) -> None:
+    headers = headers_for("bob@example.com")
+    token = headers["X-Forwarded-Access-Token"]
+    bodies = []
+    for method, path in [
+        ("GET", "/api/user/me"),
+        ("GET", "/"),
+        ("GET", "/_dash-layout"),
+        ("GET", "/_dash-dependencies"),
+        ("GET", "/openapi.json"),
+        ("GET", "/api/nope"),
+        ("POST", "/api/user/me"),
+    ]:
+        response = client.open(path, method=method, headers=headers)
+        bodies.append(response.get_data(as_text=True))
+        assert token not in str(response.headers)
+    assert all(token not in body for body in bodies)
+    logged = raw_log_text()
+    assert "request completed" in logged
+    assert token not in logged
+
+
+def test_unknown_api_path_is_a_json_404(client: FlaskClient, headers_for: Callable[..., dict[str, str]]) -> None:
+    response = client.get("/api/does-not-exist", headers=headers_for())
+    assert response.status_code == 404
+    assert response.get_json()["error_code"] == "NOT_FOUND"
+
+
+def test_wrong_method_is_a_clear_error(client: FlaskClient, headers_for: Callable[..., dict[str, str]]) -> None:
+    response = client.delete("/api/user/me", headers=headers_for())
+    assert response.status_code == 400
+    body: dict[str, Any] = response.get_json()
+    assert body["error_code"] == "INVALID_INPUT"
+    assert "DELETE" in body["message"]
+
+
+def test_oversize_request_is_refused_in_the_error_shape(
+    client: FlaskClient, headers_for: Callable[..., dict[str, str]]
+) -> None:
+    # The session's app allows 64 KiB bodies.
+    response = client.post(
+        "/_dash-update-component",
+        data=b"x" * (65 * 1024),
+        headers=headers_for() | {"Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    body = response.get_json()
+    assert body["error_code"] == "PAYLOAD_TOO_LARGE"
+    assert body["technical_details"]["max_bytes"] == 64 * 1024
+
+
+def test_broken_callback_request_gets_no_stack_trace(
+    client: FlaskClient, headers_for: Callable[..., dict[str, str]]
+) -> None:
+    response = client.post(
+        "/_dash-update-component", data=b"{not json", headers=headers_for() | {"Content-Type": "application/json"}
+    )
+    assert 400 <= response.status_code < 600
+    text = response.get_data(as_text=True)
+    assert "Traceback" not in text
+    assert response.get_json()["error_code"]
