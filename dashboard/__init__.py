@@ -19,7 +19,7 @@ from dashboard.health import install_health
 from dashboard.logging_setup import configure_logging
 from dashboard.middleware import install_middleware
 from dashboard.settings import Settings, get_settings
-from dashboard.shell import APP_TITLE, INDEX_STRING, layout, on_callback_error
+from dashboard.shell import APP_TITLE, INDEX_STRING, layout, on_callback_error, register_shell_callbacks
 
 ASSETS_FOLDER = Path(__file__).with_name("assets")
 # Bootstrap's CSS comes from an installed package, so the browser needs no CDN.
@@ -84,6 +84,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     app.index_string = INDEX_STRING
     _load_pages()
     app.layout = layout
+    register_shell_callbacks(app)
     return app
 
 

@@ -31,3 +31,26 @@ logconfig_dict = {
         "gunicorn.error": {"handlers": ["stdout"], "level": os.environ.get("LOG_LEVEL", "INFO"), "propagate": False},
     },
 }
+
+
+def on_starting(server: object) -> None:
+    """Before any worker starts: bring the Lakebase schema up to date (once per app start, under a lock)."""
+    from dashboard.settings import get_settings
+    from services.migrations import upgrade_to_head
+
+    settings = get_settings()
+    if not (settings.pg_host and settings.pg_user):
+        return
+    try:
+        upgrade_to_head(settings)
+    except Exception as error:  # the app still serves; Lakebase features answer EC-002 until it is back
+        import logging
+
+        logging.getLogger("gunicorn.error").error("Lakebase migrations failed: %s", type(error).__name__)
+
+
+def worker_exit(server: object, worker: object) -> None:
+    """Close the worker's Lakebase pool so its connections end cleanly."""
+    from services.lakebase import close_databases
+
+    close_databases()

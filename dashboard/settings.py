@@ -48,10 +48,18 @@ class Settings:
     pg_sslmode: str = "require"
     pg_appname: str | None = None
     lakebase_instance: str | None = None
+    lakebase_pool_min_size: int = 1
+    lakebase_pool_max_size: int = 10
+    lakebase_pool_max_lifetime_seconds: int = 45 * 60  # below the one-hour token lifetime
+    lakebase_pool_timeout_seconds: int = 5
     serving_endpoints: tuple[str, ...] = ()
     model_serving_timeout_seconds: int = 30
     log_level: str = "INFO"
     max_request_bytes: int = 4 * 1024 * 1024
+
+    def __post_init__(self) -> None:
+        if self.lakebase_pool_min_size > self.lakebase_pool_max_size:
+            raise SettingsError("LAKEBASE_POOL_MIN_SIZE must not exceed LAKEBASE_POOL_MAX_SIZE")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -88,6 +96,14 @@ class Settings:
             pg_sslmode=environ.get("PGSSLMODE", cls.pg_sslmode).strip() or cls.pg_sslmode,
             pg_appname=_optional(environ, "PGAPPNAME"),
             lakebase_instance=_optional(environ, "LAKEBASE_INSTANCE_NAME"),
+            lakebase_pool_min_size=_int(environ, "LAKEBASE_POOL_MIN_SIZE", cls.lakebase_pool_min_size, 0, 100),
+            lakebase_pool_max_size=_int(environ, "LAKEBASE_POOL_MAX_SIZE", cls.lakebase_pool_max_size, 10, 100),
+            lakebase_pool_max_lifetime_seconds=_int(
+                environ, "LAKEBASE_POOL_MAX_LIFETIME", cls.lakebase_pool_max_lifetime_seconds, 60, 3300
+            ),
+            lakebase_pool_timeout_seconds=_int(
+                environ, "LAKEBASE_POOL_TIMEOUT", cls.lakebase_pool_timeout_seconds, 1, 120
+            ),
             serving_endpoints=endpoints,
             model_serving_timeout_seconds=_int(
                 environ, "MODEL_SERVING_TIMEOUT", cls.model_serving_timeout_seconds, 1, 300

@@ -7,18 +7,23 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import dcc, html, set_props
+from dash import Input, Output, State, dcc, html, no_update, set_props
 
 from components.accessibility import aria
 from components.feedback import error_alert
 from components.navigation import navbar, skip_link
-from dashboard.request_context import user_var
+from dashboard.request_context import app_settings, current_user, user_var
+from services import lakebase, preferences
 from services.errors import ServiceError
 
 log = logging.getLogger(__name__)
 
 MAIN_ID = "main-content"
 ERROR_BANNER_ID = "shell-error-banner"
+THEME_STORE = "shell-theme"  # pages write the theme the user just chose here
+LOADED_THEME_STORE = "shell-theme-loaded"  # the stored theme, read on each full page load
+BOOT_STORE = "shell-boot"
+LOCATION = "shell-location"
 APP_TITLE = "Databricks Dash Template"
 
 # lang and the Bootstrap colour mode are set on <html>, for screen readers and contrast.
@@ -59,16 +64,71 @@ def layout() -> html.Div:
                 id=MAIN_ID,
                 tabIndex="-1",
             ),
-            dcc.Location(id="shell-location", refresh="callback-nav"),
+            dcc.Location(id=LOCATION, refresh="callback-nav"),
+            dcc.Store(id=THEME_STORE),
+            dcc.Store(id=LOADED_THEME_STORE),
+            dcc.Store(id=BOOT_STORE, data=True),
         ]
     )
+
+
+def register_shell_callbacks(app: dash.Dash) -> None:
+    """The shell's own callbacks, on this app (pages use the global `callback`)."""
+
+    @app.callback(
+        Output(LOADED_THEME_STORE, "data"),
+        Output(LOCATION, "pathname"),
+        Input(BOOT_STORE, "data"),
+        State(LOCATION, "pathname"),
+    )
+    def load_user_preferences(_: object, pathname: str | None) -> tuple[dict[str, str], Any]:
+        """On each full page load: the user's theme, and their default page when they open the app at /."""
+        settings = app_settings()
+        if not lakebase.is_configured(settings):  # no database bound to the app: defaults for everyone
+            return {"mode": "light"}, no_update
+        stored = {
+            p.preference_key: p.preference_value
+            for p in preferences.list_preferences(settings=settings, user=current_user())
+        }
+        theme = stored.get("theme", {"mode": "light"})
+        default_page = stored.get("dashboard_layout", {}).get("default_page", "/")
+        go_to = (
+            default_page
+            if pathname in (None, "/") and default_page != "/" and default_page in _page_paths()
+            else no_update
+        )
+        return theme, go_to
+
+    # Applied in the browser at once, on <html>, where Bootstrap's colour modes read it: the theme just
+    # chosen on a page when that is what changed, else the stored one.
+    app.clientside_callback(
+        """
+        function(loaded, chosen) {
+            const triggered = window.dash_clientside.callback_context.triggered.map(t => t.prop_id);
+            const theme = triggered.includes('"""
+        + THEME_STORE
+        + """.data') ? chosen : (loaded || chosen);
+            const mode = (theme && theme.mode === 'dark') ? 'dark' : 'light';
+            document.documentElement.setAttribute('data-bs-theme', mode);
+            return 'theme-' + mode;
+        }
+        """,
+        Output(MAIN_ID, "className"),
+        Input(LOADED_THEME_STORE, "data"),
+        Input(THEME_STORE, "data"),
+    )
+
+
+def _page_paths() -> set[str]:
+    return {str(page["relative_path"]) for page in dash.page_registry.values()}
 
 
 def on_callback_error(error: Exception) -> None:
     """Dash's global error hook: a service error becomes a readable banner, anything else a generic one."""
     body: dict[str, Any]
     if isinstance(error, ServiceError):
-        log.error(
+        log.log(
+            error.log_level,
             "%s in a callback: %s",
             error.error_code,
             error.message,

@@ -15,6 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("run", help="the whole local stack: workspace, app and Apps proxy")
     workspace = commands.add_parser("workspace", help="the local workspace REST API alone")
     workspace.add_argument("--port", type=int, default=stack.StackPorts.workspace)
+    workspace.add_argument("--lakebase-port", type=int, default=stack.StackPorts.lakebase)
     proxy = commands.add_parser("proxy", help="the local Apps proxy alone")
     proxy.add_argument("--port", type=int, default=stack.StackPorts.proxy)
     proxy.add_argument("--upstream", default=f"http://127.0.0.1:{stack.StackPorts.app}")
@@ -23,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         return stack.run_stack()
     if args.command == "workspace":
-        stack.serve_workspace(args.port)
+        stack.serve_workspace(args.port, args.lakebase_port)
     else:
         stack.serve_proxy(args.port, args.upstream)
     return 0

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Blueprint, Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from local_workspace.identities import M2M_TOKEN_LIFETIME_SECONDS, Directory, Principal
+
+if TYPE_CHECKING:
+    from local_workspace.lakebase import LocalLakebase
 
 # Paths anyone may call: discovery and the token endpoint itself.
 PUBLIC_PATHS = (
@@ -53,11 +56,13 @@ def _bearer_token() -> str | None:
     return token.strip()
 
 
-def create_workspace_app(directory: Directory | None = None) -> Flask:
-    """Build the local workspace's WSGI app."""
+def create_workspace_app(directory: Directory | None = None, *, lakebase: LocalLakebase | None = None) -> Flask:
+    """Build the local workspace's WSGI app; with `lakebase`, it also serves the Database API for it."""
     directory = directory or Directory.load()
     app = Flask("local_workspace")
     app.config["DIRECTORY"] = directory
+    if lakebase is not None:
+        app.register_blueprint(database_blueprint(lakebase))
 
     @app.errorhandler(DatabricksError)
     def databricks_error(error: DatabricksError) -> tuple[Response, int]:
@@ -145,3 +150,40 @@ def _client_credentials() -> tuple[str, str]:
         return client_id, client_secret
     form: Any = request.form
     return form.get("client_id", ""), form.get("client_secret", "")
+
+
+def database_blueprint(lakebase: LocalLakebase) -> Blueprint:
+    """The Database (Lakebase) API: describe the instance, and hand out tokens that are Postgres passwords."""
+    api = Blueprint("database", __name__, url_prefix="/api/2.0/database")
+
+    def known(name: str) -> None:
+        if name != lakebase.instance_name:
+            abort_databricks(404, "RESOURCE_DOES_NOT_EXIST", f"Database instance '{name}' does not exist.")
+
+    @api.get("/instances")
+    def list_instances() -> Response:
+        return jsonify(database_instances=[lakebase.describe()])
+
+    @api.get("/instances/<name>")
+    def get_instance(name: str) -> Response:
+        known(name)
+        return jsonify(lakebase.describe())
+
+    @api.post("/credentials")
+    def generate_credential() -> Response:
+        body = request.get_json(silent=True) or {}
+        names = body.get("instance_names") or []
+        if not isinstance(names, list) or not names:
+            abort_databricks(400, "INVALID_PARAMETER_VALUE", "instance_names must list at least one instance.")
+        for name in names:
+            known(str(name))
+        if not lakebase.is_running():
+            abort_databricks(
+                503, "TEMPORARILY_UNAVAILABLE", f"Database instance '{lakebase.instance_name}' is not running."
+            )
+        principal = current_principal()
+        # A user's Postgres role is their user name; the service principal's is its application id.
+        credential = lakebase.generate_credential(principal.user_name, owner=principal.is_service_principal)
+        return jsonify(credential.as_json())
+
+    return api

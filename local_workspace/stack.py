@@ -17,9 +17,11 @@ import yaml
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from local_workspace.identities import Directory
+from local_workspace.lakebase import DATABASE, LocalLakebase, lifetime_from_env
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-STATE_DIR = REPO_ROOT / ".local"
+# Where the local stack keeps its data (the Lakebase data directory, ...); LOCAL_STATE_DIR moves it.
+STATE_DIR = Path(os.environ.get("LOCAL_STATE_DIR", REPO_ROOT / ".local"))
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class StackPorts:
     proxy: int = 8000
     app: int = 8001
     workspace: int = 8020
+    lakebase: int = 8432
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> StackPorts:
@@ -37,6 +40,7 @@ class StackPorts:
             proxy=int(environ.get("LOCAL_PROXY_PORT", cls.proxy)),
             app=int(environ.get("DATABRICKS_APP_PORT", cls.app)),
             workspace=int(environ.get("LOCAL_WORKSPACE_PORT", cls.workspace)),
+            lakebase=int(environ.get("LOCAL_LAKEBASE_PORT", cls.lakebase)),
         )
 
 
@@ -59,6 +63,13 @@ def app_environment(ports: StackPorts, directory: Directory, base: Mapping[str, 
             "DATABRICKS_APP_NAME": "databricks-dash-template",
             "DATABRICKS_APP_PORT": str(ports.app),
             "DATABRICKS_WORKSPACE_ID": directory.workspace_id,
+            # What the runtime injects for a database resource: no password, the token is generated.
+            "PGHOST": "127.0.0.1",
+            "PGPORT": str(ports.lakebase),
+            "PGDATABASE": DATABASE,
+            "PGUSER": directory.service_principal.user_name,
+            "PGSSLMODE": "disable",  # loopback only; Databricks sets require
+            "PGAPPNAME": "databricks-dash-template",
             # The SDK must not pick up a developer's ~/.databrickscfg profile for the local workspace.
             "DATABRICKS_CONFIG_FILE": str(STATE_DIR / "no-databrickscfg"),
         }
@@ -94,13 +105,19 @@ class QuietRequestHandler(WSGIRequestHandler):
         return None
 
 
-def serve_workspace(port: int) -> None:
-    """Serve the local workspace on loopback until interrupted."""
+def serve_workspace(port: int, lakebase_port: int) -> None:
+    """Serve the local workspace on loopback, with the Lakebase instance it owns, until interrupted."""
     from local_workspace.server import create_workspace_app
 
-    make_server(
-        "127.0.0.1", port, create_workspace_app(), threaded=True, request_handler=QuietRequestHandler
-    ).serve_forever()
+    lakebase = LocalLakebase(STATE_DIR / "lakebase", lakebase_port, token_lifetime_seconds=lifetime_from_env())
+    # Stopping the stack sends SIGTERM: leave through `finally`, so Postgres stops with the workspace.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    lakebase.start()
+    try:
+        app = create_workspace_app(lakebase=lakebase)
+        make_server("127.0.0.1", port, app, threaded=True, request_handler=QuietRequestHandler).serve_forever()
+    finally:
+        lakebase.stop()
 
 
 def serve_proxy(port: int, upstream: str) -> None:
@@ -136,7 +153,19 @@ def run_stack(environ: Mapping[str, str] | None = None) -> int:
         else:
             directory = Directory.load()
             python = sys.executable
-            start([python, "-m", "local_workspace", "workspace", "--port", str(ports.workspace)], environ)
+            start(
+                [
+                    python,
+                    "-m",
+                    "local_workspace",
+                    "workspace",
+                    "--port",
+                    str(ports.workspace),
+                    "--lakebase-port",
+                    str(ports.lakebase),
+                ],
+                environ,
+            )
             wait_until_ready(f"http://127.0.0.1:{ports.workspace}/healthz", processes=processes)
             start(app_command(ports.app), app_environment(ports, directory, environ))
             start(

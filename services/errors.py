@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, ClassVar
 
 
@@ -23,6 +24,11 @@ class ServiceError(Exception):
         super().__init__(self.message)
         self.technical_details = technical_details or {}
         self.retry_after = retry_after
+
+    @property
+    def log_level(self) -> int:
+        """ERROR for what the service failed to do, WARNING for what the caller got wrong."""
+        return logging.ERROR if self.status >= 500 else logging.WARNING
 
     def to_body(self) -> dict[str, Any]:
         """The seed's error body: error_code, message, technical_details and retry_after where it applies."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -18,8 +19,11 @@ from dashboard import create_app
 from dashboard.logging_setup import json_handler
 from dashboard.settings import Settings
 from local_workspace.identities import Directory
+from local_workspace.lakebase import LocalLakebase
 from local_workspace.proxy import AppsProxy
 from local_workspace.server import create_workspace_app
+from services.lakebase import close_databases
+from services.migrations import upgrade_to_head
 
 
 @dataclass
@@ -67,24 +71,56 @@ def directory() -> Directory:
     return Directory.load()
 
 
+def free_port() -> int:
+    """A TCP port nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
 @pytest.fixture(scope="session")
-def local_workspace(directory: Directory) -> Iterator[RunningServer]:
+def local_lakebase(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalLakebase]:
+    """A real PostgreSQL owned by the local workspace, on a free loopback port."""
+    lakebase = LocalLakebase(tmp_path_factory.mktemp("lakebase"), free_port())
+    lakebase.start()
+    yield lakebase
+    lakebase.stop()
+
+
+@pytest.fixture(scope="session")
+def local_workspace(directory: Directory, local_lakebase: LocalLakebase) -> Iterator[RunningServer]:
     """The local workspace's REST API on a free loopback port."""
-    running = serve_in_thread(create_workspace_app(directory))
+    running = serve_in_thread(create_workspace_app(directory, lakebase=local_lakebase))
     yield running
     running.stop()
 
 
 @pytest.fixture(scope="session")
-def settings(local_workspace: RunningServer, directory: Directory) -> Settings:
-    """Settings as the Apps runtime would inject them, pointed at the local workspace."""
-    return Settings(
+def settings(local_workspace: RunningServer, directory: Directory, local_lakebase: LocalLakebase) -> Iterator[Settings]:
+    """Settings as the Apps runtime would inject them, pointed at the local workspace; schema migrated."""
+    settings = Settings(
         databricks_host=local_workspace.url,
         client_id=directory.service_principal.user_name,
         client_secret=directory.client_secret,
         app_name="test-app",
-        max_request_bytes=64 * 1024,
+        max_request_bytes=256 * 1024,
+        pg_host="127.0.0.1",
+        pg_port=local_lakebase.port,
+        pg_user=directory.service_principal.user_name,
+        pg_sslmode="disable",
     )
+    upgrade_to_head(settings)
+    yield settings
+    close_databases()  # before the fixtures stop Postgres
+
+
+@pytest.fixture
+def clean_lakebase(local_lakebase: LocalLakebase) -> LocalLakebase:
+    """Empty app tables before the test."""
+    with local_lakebase.admin_connection(local_lakebase.database) as admin:
+        admin.execute("TRUNCATE user_preferences, model_inference_logs RESTART IDENTITY")
+    return local_lakebase
 
 
 @pytest.fixture(scope="session")

@@ -38,10 +38,12 @@ def validation_error_response(error: ValidationError) -> Response:
         {"location": ".".join(str(part) for part in e["loc"]), "problem": e["msg"], "type": e["type"]}
         for e in error.errors(include_url=False, include_input=False, include_context=False)
     ]
-    summary = "; ".join(f"{p['location'] or 'body'}: {p['problem']}" for p in problems[:5])
-    body, status = error_response(
-        InvalidInput(f"The request is not valid: {summary}", technical_details={"errors": problems})
-    )
+    if request.is_json and request.get_data() and request.get_json(silent=True) is None:
+        message = "The request body is not valid JSON."
+    else:
+        summary = "; ".join(f"{p['location'] or 'body'}: {p['problem']}" for p in problems[:5])
+        message = f"The request is not valid: {summary}"
+    body, status = error_response(InvalidInput(message, technical_details={"errors": problems}))
     body.status_code = status
     return body
 
@@ -86,7 +88,13 @@ def install_error_handlers(server: Flask) -> None:
 
     @server.errorhandler(ServiceError)
     def service_error(error: ServiceError) -> tuple[Response, int]:
-        log.error("%s: %s", error.error_code, error.message, extra={"technical_details": error.technical_details})
+        log.log(
+            error.log_level,
+            "%s: %s",
+            error.error_code,
+            error.message,
+            extra={"technical_details": error.technical_details},
+        )
         return error_response(error)
 
     @server.errorhandler(HTTPException)

@@ -107,16 +107,16 @@ def test_wrong_method_is_a_clear_error(client: FlaskClient, headers_for: Callabl
 def test_oversize_request_is_refused_in_the_error_shape(
     client: FlaskClient, headers_for: Callable[..., dict[str, str]]
 ) -> None:
-    # The session's app allows 64 KiB bodies.
+    # The session's app allows 256 KiB bodies.
     response = client.post(
         "/_dash-update-component",
-        data=b"x" * (65 * 1024),
+        data=b"x" * (257 * 1024),
         headers=headers_for() | {"Content-Type": "application/json"},
     )
     assert response.status_code == 413
     body = response.get_json()
     assert body["error_code"] == "PAYLOAD_TOO_LARGE"
-    assert body["technical_details"]["max_bytes"] == 64 * 1024
+    assert body["technical_details"]["max_bytes"] == 256 * 1024
 
 
 def test_broken_callback_request_gets_no_stack_trace(

@@ -15,15 +15,9 @@ import pytest
 import requests
 
 from local_workspace.stack import wait_until_ready
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _group_alive(group: int) -> bool:
@@ -35,14 +29,16 @@ def _group_alive(group: int) -> bool:
 
 
 @pytest.fixture(scope="module")
-def stack() -> Iterator[tuple[dict[str, int], subprocess.Popen[bytes]]]:
-    ports = {"proxy": _free_port(), "app": _free_port(), "workspace": _free_port()}
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, int], subprocess.Popen[bytes]]]:
+    ports = {"proxy": free_port(), "app": free_port(), "workspace": free_port(), "lakebase": free_port()}
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABRICKS_", "PG"))}
     env |= {
         "LOCAL_PROXY_PORT": str(ports["proxy"]),
         "DATABRICKS_APP_PORT": str(ports["app"]),
         "LOCAL_WORKSPACE_PORT": str(ports["workspace"]),
+        "LOCAL_LAKEBASE_PORT": str(ports["lakebase"]),
         "GUNICORN_WORKERS": "2",
+        "LOCAL_STATE_DIR": str(tmp_path_factory.mktemp("stack-state")),
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "local_workspace", "run"],
@@ -78,6 +74,13 @@ def test_the_app_answers_through_the_proxy_as_the_local_user(stack: tuple[dict[s
     assert "react-entry-point" in page.text
     ready = requests.get(f"{base}/readyz", timeout=10)
     assert ready.status_code == 200, ready.text
+    states = {i["key"]: i["state"] for i in ready.json()["integrations"]}
+    assert states["lakebase"] == "up"  # migrated by gunicorn's on_starting, reached with a generated token
+    saved = requests.post(
+        f"{base}/api/preferences", json={"preference_key": "theme", "preference_value": {"mode": "dark"}}, timeout=10
+    )
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["user_id"] == "alice@example.com"
 
 
 def test_the_app_port_itself_refuses_requests_without_identity(stack: tuple[dict[str, int], object]) -> None:

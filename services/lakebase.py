@@ -1,0 +1,269 @@
+"""Lakebase (managed Postgres): one pooled connection source per process, with OAuth tokens as passwords.
+
+Each new connection asks the credential cache for a password; the cache fetches a token through the SDK
+(`database.generate_database_credential`) and reuses it until shortly before it expires. SQLAlchemy runs
+over the same psycopg pool, so there is one pool, not two.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar, Self, TypeVar
+
+import psycopg
+import sqlalchemy
+from psycopg.conninfo import make_conninfo
+from psycopg_pool import ConnectionPool, PoolTimeout
+from sqlalchemy.pool import NullPool
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_random_exponential,
+)
+
+from dashboard.settings import Settings
+from services import workspace
+from services.errors import DatabaseUnavailable, ServiceError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+RETRY_AFTER_SECONDS = 10
+# Refresh a token when less than this share of its life is left (at most five minutes before expiry).
+REFRESH_SHARE = 0.2
+REFRESH_AT_MOST_SECONDS = 300
+
+
+class CredentialCache:
+    """Database tokens for the app's role, fetched through the SDK and reused until shortly before expiry."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._token: str | None = None
+        self._refresh_after: datetime = datetime.min.replace(tzinfo=UTC)
+        self._instance: str | None = settings.lakebase_instance
+        self.fetched = 0  # how many tokens were fetched: lets tests and benchmarks see the reuse
+
+    def instance_name(self) -> str:
+        """LAKEBASE_INSTANCE_NAME, else the instance whose read-write DNS is PGHOST."""
+        if self._instance is None:
+            client = workspace.service_principal_client(self.settings)
+            match = next(
+                (i for i in client.database.list_database_instances() if i.read_write_dns == self.settings.pg_host),
+                None,
+            )
+            if match is None or not match.name:
+                raise DatabaseUnavailable(
+                    "No Lakebase instance matches PGHOST.",
+                    technical_details={"setting": "LAKEBASE_INSTANCE_NAME", "pg_host": self.settings.pg_host},
+                    retry_after=RETRY_AFTER_SECONDS,
+                )
+            self._instance = match.name
+        return self._instance
+
+    def token(self) -> str:
+        """A token valid for a while yet: the cached one, or a new one."""
+        with self._lock:
+            if self._token is not None and datetime.now(UTC) < self._refresh_after:
+                return self._token
+            client = workspace.service_principal_client(self.settings)
+            credential = client.database.generate_database_credential(
+                instance_names=[self.instance_name()], request_id=str(uuid.uuid4())
+            )
+            if not credential.token:
+                raise DatabaseUnavailable(
+                    technical_details={"error_type": "EmptyCredential"}, retry_after=RETRY_AFTER_SECONDS
+                )
+            now = datetime.now(UTC)
+            expires = _parse_time(credential.expiration_time) or now + timedelta(hours=1)
+            margin = min((expires - now).total_seconds() * REFRESH_SHARE, REFRESH_AT_MOST_SECONDS)
+            self._token, self._refresh_after = credential.token, expires - timedelta(seconds=margin)
+            self.fetched += 1
+            log.info("fetched a Lakebase credential", extra={"expires_at": expires.isoformat()})
+            return self._token
+
+    def invalidate(self) -> None:
+        """Forget the cached token, so the next connection fetches a new one."""
+        with self._lock:
+            self._token = None
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+class LakebaseConnection(psycopg.Connection[Any]):
+    """A psycopg connection whose password is the current Lakebase token (bound per pool, see `_bind`)."""
+
+    credentials: ClassVar[CredentialCache]
+
+    @classmethod
+    def connect(cls, conninfo: str = "", **kwargs: Any) -> Self:
+        try:
+            return super().connect(conninfo, password=cls.credentials.token(), **kwargs)
+        except psycopg.OperationalError as error:
+            if "password authentication failed" not in str(error):
+                raise
+            # The role's password changed under us (a newer token, or this one expired early): fetch anew, once.
+            cls.credentials.invalidate()
+            return super().connect(conninfo, password=cls.credentials.token(), **kwargs)
+
+
+def _bind(credentials: CredentialCache) -> type[LakebaseConnection]:
+    return type("BoundLakebaseConnection", (LakebaseConnection,), {"credentials": credentials})
+
+
+@dataclass
+class LakebaseDatabase:
+    """The pool, the SQLAlchemy engine over it, and the credentials behind both."""
+
+    settings: Settings
+    credentials: CredentialCache
+    pool: ConnectionPool[LakebaseConnection]
+    engine: sqlalchemy.Engine
+
+    def close(self) -> None:
+        """Close every connection; the next use opens a new pool."""
+        self.engine.dispose()
+        self.pool.close()
+
+
+def is_configured(settings: Settings) -> bool:
+    """Whether the app was given a Lakebase database (PGHOST and PGUSER)."""
+    return bool(settings.pg_host and settings.pg_user)
+
+
+def conninfo(settings: Settings) -> str:
+    """The connection string from the PG* settings, without a password."""
+    if not is_configured(settings):
+        raise DatabaseUnavailable(
+            "Lakebase is not configured.",
+            technical_details={"settings": ["PGHOST", "PGUSER"]},
+            retry_after=RETRY_AFTER_SECONDS,
+        )
+    return make_conninfo(
+        host=settings.pg_host,
+        port=settings.pg_port,
+        dbname=settings.pg_database,
+        user=settings.pg_user,
+        sslmode=settings.pg_sslmode,
+        application_name=settings.pg_appname or settings.app_name,
+        connect_timeout=5,
+    )
+
+
+def open_database(settings: Settings, *, min_size: int | None = None, max_size: int | None = None) -> LakebaseDatabase:
+    """A new pool and engine for these settings (connections open in the background)."""
+    credentials = CredentialCache(settings)
+    pool: ConnectionPool[LakebaseConnection] = ConnectionPool(
+        conninfo(settings),
+        connection_class=_bind(credentials),
+        min_size=settings.lakebase_pool_min_size if min_size is None else min_size,
+        max_size=settings.lakebase_pool_max_size if max_size is None else max_size,
+        max_lifetime=settings.lakebase_pool_max_lifetime_seconds,
+        timeout=settings.lakebase_pool_timeout_seconds,
+        check=ConnectionPool.check_connection,
+        close_returns=True,  # SQLAlchemy's close() hands the connection back to this pool
+        name="lakebase",
+        open=False,
+    )
+    pool.open(wait=False)
+    engine = sqlalchemy.create_engine("postgresql+psycopg://", creator=pool.getconn, poolclass=NullPool)
+    return LakebaseDatabase(settings, credentials, pool, engine)
+
+
+_databases: dict[Settings, LakebaseDatabase] = {}
+_databases_lock = threading.Lock()
+
+
+def get_database(settings: Settings) -> LakebaseDatabase:
+    """The process's database for these settings, opened on first use."""
+    with _databases_lock:
+        database = _databases.get(settings)
+        if database is None:
+            database = _databases[settings] = open_database(settings)
+        return database
+
+
+@atexit.register
+def close_databases() -> None:
+    """Close every pool of the process (gunicorn calls this when a worker exits)."""
+    with _databases_lock:
+        for database in _databases.values():
+            database.close()
+        _databases.clear()
+
+
+TRANSIENT = (
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    PoolTimeout,
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+)
+
+
+def _is_transient(error: BaseException) -> bool:
+    if isinstance(error, sqlalchemy.exc.DBAPIError):
+        return isinstance(error, (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError)) or bool(
+            error.connection_invalidated
+        )
+    return isinstance(error, TRANSIENT) or (isinstance(error, ServiceError) and error.status == 503)
+
+
+def _log_retry(state: RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome else None
+    log.warning(
+        "Lakebase call failed, retrying", extra={"attempt": state.attempt_number, "error_type": type(error).__name__}
+    )
+
+
+def call_with_retries(operation: Callable[[], T], *, action: str, retry: bool = True) -> T:
+    """Run a database operation; a transient failure is retried with backoff when `retry` (safe to repeat),
+    and once retries are spent it becomes EC-002 DATABASE_UNAVAILABLE."""
+    attempts = Retrying(
+        retry=retry_if_exception(_is_transient),
+        stop=stop_after_attempt(3 if retry else 1) | stop_after_delay(4),
+        wait=wait_random_exponential(multiplier=0.2, max=1.5),
+        before_sleep=_log_retry,
+        reraise=True,
+    )
+    try:
+        return attempts(operation)
+    except DatabaseUnavailable:
+        raise
+    except Exception as error:
+        if not _is_transient(error):
+            raise
+        log.error("Lakebase unavailable", extra={"action": action, "error_type": type(error).__name__})
+        raise DatabaseUnavailable(
+            technical_details={"error_type": type(error).__name__, "action": action}, retry_after=RETRY_AFTER_SECONDS
+        ) from error
+
+
+@contextmanager
+def transaction(settings: Settings) -> Iterator[sqlalchemy.Connection]:
+    """A SQLAlchemy connection in a transaction, committed when the block ends without error."""
+    with get_database(settings).engine.begin() as connection:
+        yield connection
+
+
+def ping(settings: Settings) -> str:
+    """A round trip to Lakebase, for the status card and /readyz."""
+    with transaction(settings) as connection:
+        version = connection.execute(sqlalchemy.text("SHOW server_version")).scalar_one()
+    return f"PostgreSQL {str(version).split()[0]}"

@@ -1,0 +1,52 @@
+"""The Lakebase tables as SQLAlchemy Core sees them; migrations/ creates them (the app never calls create_all)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData()
+
+user_preferences = Table(
+    "user_preferences",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("user_id", String(320), nullable=False, index=True),
+    Column("preference_key", String(64), nullable=False),
+    Column("preference_value", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("user_id", "preference_key", name="uq_user_preferences_user_key"),
+)
+
+model_inference_logs = Table(
+    "model_inference_logs",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("request_id", String(128), nullable=False),
+    Column("endpoint_name", String(255), nullable=False),
+    Column("user_id", String(320), nullable=False),
+    Column("inputs", JSONB, nullable=False),
+    Column("predictions", JSONB, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("execution_time_ms", Integer, nullable=False),
+    Column("error_message", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("completed_at", DateTime(timezone=True), nullable=True),
+    CheckConstraint("status IN ('SUCCESS', 'ERROR', 'TIMEOUT')", name="ck_model_inference_logs_status"),
+)
+# A user's history, newest first: the one query the logs serve.
+Index("ix_model_inference_logs_user_created", model_inference_logs.c.user_id, model_inference_logs.c.created_at.desc())
