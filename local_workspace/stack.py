@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -77,6 +78,11 @@ def app_environment(ports: StackPorts, directory: Directory, base: Mapping[str, 
     return env
 
 
+def _in_use(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 def wait_until_ready(
     url: str, timeout_seconds: float = 60.0, processes: Sequence[subprocess.Popen[bytes]] = ()
 ) -> None:
@@ -143,6 +149,19 @@ def run_stack(environ: Mapping[str, str] | None = None) -> int:
         processes.append(subprocess.Popen(args, cwd=REPO_ROOT, env=dict(env)))
 
     real_workspace = bool(environ.get("DATABRICKS_HOST"))
+    wanted = {"DATABRICKS_APP_PORT": ports.app}
+    if not real_workspace:
+        wanted |= {
+            "LOCAL_PROXY_PORT": ports.proxy,
+            "LOCAL_WORKSPACE_PORT": ports.workspace,
+            "LOCAL_LAKEBASE_PORT": ports.lakebase,
+        }
+    busy = [f"{port} ({variable})" for variable, port in wanted.items() if _in_use(port)]
+    if busy:
+        print(
+            f"Ports already in use: {', '.join(busy)}. Stop what holds them, or set those variables.", file=sys.stderr
+        )
+        return 1
     try:
         if real_workspace:
             # A real workspace: the app alone, configured by the environment like a deployed app.

@@ -1,0 +1,109 @@
+"""The user's model inference history in Lakebase: every call, good or bad, newest first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+import sqlalchemy
+
+from dashboard.settings import Settings
+from services.errors import InvalidInput
+from services.identity import UserIdentity
+from services.lakebase import call_with_retries, transaction
+from services.lakebase_schema import model_inference_logs
+
+InferenceStatus = Literal["SUCCESS", "ERROR", "TIMEOUT"]
+MAX_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class InferenceLog:
+    """One stored inference (the seed's ModelInferenceResponse, with its inputs)."""
+
+    id: int
+    request_id: str
+    endpoint_name: str
+    user_id: str
+    inputs: Any
+    predictions: Any
+    status: str
+    execution_time_ms: int
+    error_message: str | None
+    created_at: datetime
+    completed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class InferenceLogPage:
+    """A page of a user's history, and whether an older page exists."""
+
+    logs: list[InferenceLog]
+    has_more: bool
+
+
+def _log(row: sqlalchemy.Row[Any]) -> InferenceLog:
+    return InferenceLog(**{column.name: getattr(row, column.name) for column in model_inference_logs.c})
+
+
+def write_inference_log(
+    *,
+    settings: Settings,
+    user: UserIdentity,
+    request_id: str,
+    endpoint_name: str,
+    inputs: Any,
+    predictions: Any,
+    status: InferenceStatus,
+    execution_time_ms: int,
+    error_message: str | None,
+    completed_at: datetime | None,
+) -> InferenceLog:
+    """Record one invocation for the user (not retried: a repeat could write it twice)."""
+    statement = (
+        model_inference_logs.insert()
+        .values(
+            request_id=request_id,
+            endpoint_name=endpoint_name,
+            user_id=user.user_id,
+            inputs=inputs,
+            predictions=predictions,
+            status=status,
+            execution_time_ms=execution_time_ms,
+            error_message=error_message,
+            completed_at=completed_at,
+        )
+        .returning(*model_inference_logs.c)
+    )
+
+    def write() -> InferenceLog:
+        with transaction(settings) as connection:
+            return _log(connection.execute(statement).one())
+
+    return call_with_retries(write, action="write_inference_log", retry=False)
+
+
+def list_inference_logs(
+    *, settings: Settings, user: UserIdentity, limit: int = 20, offset: int = 0
+) -> InferenceLogPage:
+    """The user's inferences, newest first, `limit` at a time from `offset`."""
+    if not 1 <= limit <= MAX_PAGE_SIZE or offset < 0:
+        raise InvalidInput(
+            f"limit must be 1..{MAX_PAGE_SIZE} and offset at least 0.",
+            technical_details={"limit": limit, "offset": offset},
+        )
+    query = (
+        model_inference_logs.select()
+        .where(model_inference_logs.c.user_id == user.user_id)
+        .order_by(model_inference_logs.c.created_at.desc(), model_inference_logs.c.id.desc())
+        .limit(limit + 1)  # one more than asked tells whether an older page exists
+        .offset(offset)
+    )
+
+    def read() -> InferenceLogPage:
+        with transaction(settings) as connection:
+            rows = [_log(r) for r in connection.execute(query)]
+        return InferenceLogPage(logs=rows[:limit], has_more=len(rows) > limit)
+
+    return call_with_retries(read, action="list_inference_logs")

@@ -1,0 +1,59 @@
+"""The inference log store: written per user, read back newest first, paged, never across users."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from dashboard.settings import Settings
+from services.errors import InvalidInput
+from services.identity import UserIdentity
+from services.inference_logs import list_inference_logs, write_inference_log
+
+pytestmark = pytest.mark.usefixtures("clean_lakebase")
+
+
+def _user(name: str) -> UserIdentity:
+    return UserIdentity(user_id=name, email=name, user_name=name, workspace_user=None)
+
+
+def _write(settings: Settings, user: UserIdentity, n: int, status: str = "SUCCESS") -> None:
+    write_inference_log(
+        settings=settings,
+        user=user,
+        request_id=f"req-{n}",
+        endpoint_name="fare",
+        inputs={"dataframe_records": [{"trip_distance": n}]},
+        predictions=[n * 2.5] if status == "SUCCESS" else None,
+        status=status,  # type: ignore[arg-type]
+        execution_time_ms=10 + n,
+        error_message=None if status == "SUCCESS" else "bad input",
+        completed_at=datetime.now(UTC),
+    )
+
+
+def test_history_is_newest_first_paged_and_per_user(settings: Settings) -> None:
+    alice, bob = _user("alice@example.com"), _user("bob@example.com")
+    for n in range(5):
+        _write(settings, alice, n)
+    _write(settings, bob, 99, status="ERROR")
+
+    first = list_inference_logs(settings=settings, user=alice, limit=2)
+    second = list_inference_logs(settings=settings, user=alice, limit=2, offset=2)
+    last = list_inference_logs(settings=settings, user=alice, limit=2, offset=4)
+    assert [log.request_id for log in first.logs] == ["req-4", "req-3"]
+    assert [log.request_id for log in second.logs] == ["req-2", "req-1"]
+    assert [log.request_id for log in last.logs] == ["req-0"]
+    assert (first.has_more, second.has_more, last.has_more) == (True, True, False)
+    assert first.logs[0].inputs == {"dataframe_records": [{"trip_distance": 4}]}
+    assert first.logs[0].predictions == [10.0]
+
+    bobs = list_inference_logs(settings=settings, user=bob)
+    assert [(log.request_id, log.status, log.error_message) for log in bobs.logs] == [("req-99", "ERROR", "bad input")]
+
+
+@pytest.mark.parametrize(("limit", "offset"), [(0, 0), (101, 0), (10, -1)])
+def test_paging_bounds(settings: Settings, limit: int, offset: int) -> None:
+    with pytest.raises(InvalidInput):
+        list_inference_logs(settings=settings, user=_user("a@example.com"), limit=limit, offset=offset)
