@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck pytest install install-dev browser clean
+.PHONY: run test lint typecheck pytest install install-dev browser bench clean
 
 run: $(VENV)/.installed-local ## Start the local workspace, the app and the Apps proxy; open http://127.0.0.1:8000
 	$(BIN)/python -m local_workspace run
@@ -42,3 +42,6 @@ $(VENV)/.installed-dev: $(VENV)/.installed-local requirements-dev.txt
 
 clean:
 	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache
+
+bench: $(VENV)/.installed-dev ## Start the local stack on its own ports, measure, print and write bench/results/*.json
+	$(BIN)/python -m bench

@@ -1,0 +1,286 @@
+"""python -m bench: start the local stack, measure, print a table and write bench/results/*.json."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import requests
+from databricks.sdk import WorkspaceClient
+from databricks.sdk.config import Config
+
+from local_workspace.identities import Directory
+from local_workspace.lakebase import DATABASE, INSTANCE_NAME
+from local_workspace.stack import REPO_ROOT, StackPorts, app_command, app_environment, wait_until_ready
+
+RESULTS = REPO_ROOT / "bench" / "results"
+# Ports of their own, so a running `make run` is left alone.
+PORTS = StackPorts(proxy=18100, app=18101, workspace=18120, lakebase=18432)
+
+
+def percentile(samples: list[float], share: float) -> float:
+    """The sample below which `share` of the samples lie (nearest rank)."""
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+def summary(samples_ms: list[float]) -> dict[str, float]:
+    return {
+        "n": len(samples_ms),
+        "p50_ms": round(percentile(samples_ms, 0.50), 2),
+        "p95_ms": round(percentile(samples_ms, 0.95), 2),
+        "mean_ms": round(statistics.fmean(samples_ms), 2),
+    }
+
+
+def timed(operation: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    operation()
+    return (time.perf_counter() - started) * 1000
+
+
+@contextmanager
+def local_stack(state_dir: Path) -> Iterator[float]:
+    """The whole local stack on PORTS; yields the app's cold start (process start to a ready /readyz) in ms."""
+    env = os.environ | {
+        "LOCAL_PROXY_PORT": str(PORTS.proxy),
+        "DATABRICKS_APP_PORT": str(PORTS.app),
+        "LOCAL_WORKSPACE_PORT": str(PORTS.workspace),
+        "LOCAL_LAKEBASE_PORT": str(PORTS.lakebase),
+        "LOCAL_STATE_DIR": str(state_dir),
+        "LOG_LEVEL": "WARNING",
+    }
+    workspace = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "local_workspace",
+            "workspace",
+            "--port",
+            str(PORTS.workspace),
+            "--lakebase-port",
+            str(PORTS.lakebase),
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    processes = [workspace]
+    try:
+        wait_until_ready(f"http://127.0.0.1:{PORTS.workspace}/healthz", processes=processes)
+        app_env = app_environment(PORTS, Directory.load(), env)
+        app_env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+        started = time.perf_counter()
+        app = subprocess.Popen(
+            app_command(PORTS.app), cwd=REPO_ROOT, env=app_env, stdout=subprocess.DEVNULL, start_new_session=True
+        )
+        processes.append(app)
+        wait_until_ready(f"http://127.0.0.1:{PORTS.app}/readyz", timeout_seconds=120, processes=processes)
+        cold_start_ms = (time.perf_counter() - started) * 1000
+        proxy = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "local_workspace",
+                "proxy",
+                "--port",
+                str(PORTS.proxy),
+                "--upstream",
+                f"http://127.0.0.1:{PORTS.app}",
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            start_new_session=True,
+        )
+        processes.append(proxy)
+        wait_until_ready(f"http://127.0.0.1:{PORTS.proxy}/healthz", processes=processes)
+        yield cold_start_ms
+    finally:
+        for process in reversed(processes):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
+            process.wait(timeout=30)
+
+
+def bare_connection(directory: Directory) -> psycopg.Connection[Any]:
+    """The baseline: one psycopg connection with a token fetched once, no pool, no app."""
+    client = WorkspaceClient(
+        config=Config(
+            host=f"http://127.0.0.1:{PORTS.workspace}",
+            client_id=directory.service_principal.user_name,
+            client_secret=directory.client_secret,
+            auth_type="oauth-m2m",
+        )
+    )
+    token = client.database.generate_database_credential(instance_names=[INSTANCE_NAME]).token
+    return psycopg.connect(
+        host="127.0.0.1",
+        port=PORTS.lakebase,
+        dbname=DATABASE,
+        user=directory.service_principal.user_name,
+        password=token,
+        sslmode="disable",
+        autocommit=True,
+    )
+
+
+UPSERT = """INSERT INTO user_preferences (user_id, preference_key, preference_value)
+VALUES (%s, 'theme', %s::jsonb)
+ON CONFLICT ON CONSTRAINT uq_user_preferences_user_key
+DO UPDATE SET preference_value = EXCLUDED.preference_value, updated_at = now()
+RETURNING id, user_id, preference_key, preference_value, created_at, updated_at"""
+READ = """SELECT id, user_id, preference_key, preference_value, created_at, updated_at
+FROM user_preferences WHERE user_id = %s ORDER BY id"""
+
+
+def run_statement(connection: psycopg.Connection[Any], statement: str, params: tuple[str, ...]) -> None:
+    connection.execute(statement, params).fetchall()
+
+
+def bench_preferences(directory: Directory, rounds: int) -> dict[str, Any]:
+    """Upsert and read: REST through the proxy and the app, against the same statements on bare psycopg."""
+    base = f"http://127.0.0.1:{PORTS.proxy}"
+    session = requests.Session()
+    for _ in range(10):  # warm-up: pools, credentials, code paths
+        session.post(f"{base}/api/preferences", json={"preference_key": "theme", "preference_value": {"mode": "dark"}})
+        session.get(f"{base}/api/preferences")
+    rest_upsert, rest_read, bare_upsert, bare_read = [], [], [], []
+    with bare_connection(directory) as bare:
+        for i in range(rounds):
+            mode = "dark" if i % 2 else "light"
+
+            def post(mode: str = mode) -> None:
+                response = session.post(
+                    f"{base}/api/preferences", json={"preference_key": "theme", "preference_value": {"mode": mode}}
+                )
+                response.raise_for_status()
+
+            rest_upsert.append(timed(post))
+            rest_read.append(timed(lambda: session.get(f"{base}/api/preferences").raise_for_status()))
+            value = json.dumps({"mode": mode})
+            bare_upsert.append(timed(partial(run_statement, bare, UPSERT, ("bench@example.com", value))))
+            bare_read.append(timed(partial(run_statement, bare, READ, ("bench@example.com",))))
+    figures: dict[str, Any] = {
+        "rest_upsert": summary(rest_upsert),
+        "rest_read": summary(rest_read),
+        "bare_upsert": summary(bare_upsert),
+        "bare_read": summary(bare_read),
+    }
+    figures["upsert_p50_overhead_ms"] = round(figures["rest_upsert"]["p50_ms"] - figures["bare_upsert"]["p50_ms"], 2)
+    figures["read_p50_overhead_ms"] = round(figures["rest_read"]["p50_ms"] - figures["bare_read"]["p50_ms"], 2)
+    return figures
+
+
+def bench_preference_users(users: int, seconds: float, think_seconds: float) -> dict[str, Any]:
+    """`users` simulated users, each upserting then reading their preferences, then thinking a while."""
+    base = f"http://127.0.0.1:{PORTS.proxy}"
+    samples: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def user(n: int) -> None:
+        nonlocal errors
+        session = requests.Session()
+        headers = {"Cookie": "local_apps_user=alice@example.com"}
+        while time.monotonic() < deadline:
+            operations: list[Callable[[], requests.Response]] = [
+                lambda: session.post(
+                    f"{base}/api/preferences",
+                    headers=headers,
+                    json={"preference_key": "dashboard_layout", "preference_value": {"page_size": 100}},
+                ),
+                lambda: session.get(f"{base}/api/preferences", headers=headers),
+            ]
+            for operation in operations:
+                started = time.perf_counter()
+                response = operation()
+                elapsed = (time.perf_counter() - started) * 1000
+                with lock:
+                    samples.append(elapsed)
+                    errors += response.status_code >= 400
+            time.sleep(think_seconds)
+
+    threads = [threading.Thread(target=user, args=(n,)) for n in range(users)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return summary(samples) | {"users": users, "errors": errors, "requests_per_s": round(len(samples) / seconds, 1)}
+
+
+def main() -> int:
+    rounds = int(os.environ.get("BENCH_ROUNDS", "200"))
+    load_seconds = float(os.environ.get("BENCH_LOAD_SECONDS", "15"))
+    think_seconds = float(os.environ.get("BENCH_THINK_SECONDS", "1.0"))
+    directory = Directory.load()
+    results: dict[str, Any] = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+    }
+    with tempfile.TemporaryDirectory(prefix="bench-state-") as state, local_stack(Path(state)) as cold_start_ms:
+        results["app_cold_start_ms"] = round(cold_start_ms, 1)
+        results["preferences"] = bench_preferences(directory, rounds)
+        load = {n: bench_preference_users(n, load_seconds, think_seconds) for n in (1, 10, 50)}
+        for n in (10, 50):
+            load[n]["p95_ratio_to_1_user"] = round(load[n]["p95_ms"] / load[1]["p95_ms"], 2)
+        results["preferences_concurrent"] = {str(n): figures for n, figures in load.items()}
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"bench-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
+    out.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    print_table(results)
+    print(f"\nFigures written to {out.relative_to(REPO_ROOT)}")
+    return 0
+
+
+def print_table(results: dict[str, Any]) -> None:
+    prefs = results["preferences"]
+    rows = [
+        ("App cold start to ready /readyz", f"{results['app_cold_start_ms']:.0f} ms", ""),
+        (
+            "Preference upsert, REST (p50 / p95)",
+            f"{prefs['rest_upsert']['p50_ms']} / {prefs['rest_upsert']['p95_ms']} ms",
+            f"bare psycopg {prefs['bare_upsert']['p50_ms']} / {prefs['bare_upsert']['p95_ms']} ms",
+        ),
+        (
+            "Preference read, REST (p50 / p95)",
+            f"{prefs['rest_read']['p50_ms']} / {prefs['rest_read']['p95_ms']} ms",
+            f"bare psycopg {prefs['bare_read']['p50_ms']} / {prefs['bare_read']['p95_ms']} ms",
+        ),
+    ]
+    for n, figures in results["preferences_concurrent"].items():  # each user thinks ~1 s between steps
+        ratio = figures.get("p95_ratio_to_1_user")
+        rows.append(
+            (
+                f"Preferences, {n} concurrent users (p50 / p95)",
+                f"{figures['p50_ms']} / {figures['p95_ms']} ms",
+                f"{figures['requests_per_s']} req/s, {figures['errors']} errors"
+                + (f", p95 x{ratio} of 1 user" if ratio else ""),
+            )
+        )
+    width = max(len(r[0]) for r in rows)
+    print(f"\nMachine: {results['machine']['cpus']} CPUs, {results['machine']['platform']}")
+    for name, value, baseline in rows:
+        print(f"{name:<{width}}  {value:<22} {baseline}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
