@@ -26,6 +26,15 @@ def _int(environ: Mapping[str, str], name: str, default: int, low: int, high: in
     return value
 
 
+def _bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in ("true", "false", "1", "0", "yes", "no"):
+        raise SettingsError(f"{name} must be true or false, got {raw!r}")
+    return raw in ("true", "1", "yes")
+
+
 def _optional(environ: Mapping[str, str], name: str) -> str | None:
     value = environ.get(name, "").strip()
     return value or None
@@ -41,6 +50,10 @@ class Settings:
     app_name: str = "databricks-dash-template"
     app_port: int = 8000
     warehouse_id: str | None = None
+    sql_use_sea: bool = False  # the connector's default (Thrift) unless DATABRICKS_SQL_USE_SEA
+    sql_cloud_fetch: bool = True
+    sql_telemetry: bool = True
+    sql_pool_per_user: int = 4
     pg_host: str | None = None
     pg_port: int = 5432
     pg_database: str = "databricks_postgres"
@@ -88,6 +101,10 @@ class Settings:
             app_name=environ.get("DATABRICKS_APP_NAME", cls.app_name).strip() or cls.app_name,
             app_port=_int(environ, "DATABRICKS_APP_PORT", cls.app_port, 1, 65535),
             warehouse_id=_optional(environ, "DATABRICKS_WAREHOUSE_ID"),
+            sql_use_sea=_bool(environ, "DATABRICKS_SQL_USE_SEA", cls.sql_use_sea),
+            sql_cloud_fetch=_bool(environ, "DATABRICKS_SQL_CLOUD_FETCH", cls.sql_cloud_fetch),
+            sql_telemetry=_bool(environ, "DATABRICKS_SQL_TELEMETRY", cls.sql_telemetry),
+            sql_pool_per_user=_int(environ, "SQL_POOL_PER_USER", cls.sql_pool_per_user, 1, 32),
             # The Apps runtime injects PGHOST; app.yaml also maps the database resource to LAKEBASE_HOST.
             pg_host=_optional(environ, "PGHOST") or _optional(environ, "LAKEBASE_HOST"),
             pg_port=_int(environ, "PGPORT", cls.pg_port, 1, 65535),

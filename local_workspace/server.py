@@ -17,6 +17,7 @@ from local_workspace.identities import M2M_TOKEN_LIFETIME_SECONDS, Directory, Pr
 
 if TYPE_CHECKING:
     from local_workspace.lakebase import LocalLakebase
+    from local_workspace.warehouse import LocalWarehouse
 
 # Paths anyone may call: discovery and the token endpoint itself.
 PUBLIC_PATHS = (
@@ -56,13 +57,23 @@ def _bearer_token() -> str | None:
     return token.strip()
 
 
-def create_workspace_app(directory: Directory | None = None, *, lakebase: LocalLakebase | None = None) -> Flask:
-    """Build the local workspace's WSGI app; with `lakebase`, it also serves the Database API for it."""
+def create_workspace_app(
+    directory: Directory | None = None,
+    *,
+    lakebase: LocalLakebase | None = None,
+    warehouse: LocalWarehouse | None = None,
+) -> Flask:
+    """Build the local workspace's WSGI app; with `lakebase` it serves the Database API for it, with
+    `warehouse` the Statement Execution and Unity Catalog APIs."""
     directory = directory or Directory.load()
     app = Flask("local_workspace")
     app.config["DIRECTORY"] = directory
     if lakebase is not None:
         app.register_blueprint(database_blueprint(lakebase))
+    if warehouse is not None:
+        from local_workspace.warehouse import warehouse_blueprint
+
+        app.register_blueprint(warehouse_blueprint(warehouse))
 
     @app.errorhandler(DatabricksError)
     def databricks_error(error: DatabricksError) -> tuple[Response, int]:

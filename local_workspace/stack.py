@@ -17,8 +17,11 @@ import requests
 import yaml
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from local_workspace.catalog import LocalCatalog
 from local_workspace.identities import Directory
 from local_workspace.lakebase import DATABASE, LocalLakebase, lifetime_from_env
+from local_workspace.sample_data import DEFAULT_TRIPS, generate
+from local_workspace.warehouse import LocalWarehouse
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # Where the local stack keeps its data (the Lakebase data directory, ...); LOCAL_STATE_DIR moves it.
@@ -71,6 +74,12 @@ def app_environment(ports: StackPorts, directory: Directory, base: Mapping[str, 
             "PGUSER": directory.service_principal.user_name,
             "PGSSLMODE": "disable",  # loopback only; Databricks sets require
             "PGAPPNAME": "databricks-dash-template",
+            # The SQL warehouse: the connector's SEA (REST) backend reaches a plain-HTTP loopback server; the
+            # production default (Thrift, cloud fetch, telemetry) is what these variables leave alone when unset.
+            "DATABRICKS_WAREHOUSE_ID": WAREHOUSE_ID,
+            "DATABRICKS_SQL_USE_SEA": "true",
+            "DATABRICKS_SQL_CLOUD_FETCH": "false",
+            "DATABRICKS_SQL_TELEMETRY": "false",
             # The SDK must not pick up a developer's ~/.databrickscfg profile for the local workspace.
             "DATABRICKS_CONFIG_FILE": str(STATE_DIR / "no-databrickscfg"),
         }
@@ -111,8 +120,20 @@ class QuietRequestHandler(WSGIRequestHandler):
         return None
 
 
+WAREHOUSE_ID = "local-duckdb-warehouse"
+
+
+def build_warehouse(state_dir: Path, environ: Mapping[str, str]) -> LocalWarehouse:
+    """The sample data (generated on first use, LOCAL_SAMPLE_TRIPS rows) behind a local SQL warehouse."""
+    database = state_dir / "samples.duckdb"
+    generate(database, int(environ.get("LOCAL_SAMPLE_TRIPS", DEFAULT_TRIPS)))
+    warehouse = LocalWarehouse(database, LocalCatalog(database), WAREHOUSE_ID)
+    warehouse.min_statement_seconds = float(environ.get("LOCAL_WAREHOUSE_MIN_SECONDS", "0"))
+    return warehouse
+
+
 def serve_workspace(port: int, lakebase_port: int) -> None:
-    """Serve the local workspace on loopback, with the Lakebase instance it owns, until interrupted."""
+    """Serve the local workspace on loopback, with the Lakebase instance and SQL warehouse it owns."""
     from local_workspace.server import create_workspace_app
 
     lakebase = LocalLakebase(STATE_DIR / "lakebase", lakebase_port, token_lifetime_seconds=lifetime_from_env())
@@ -120,7 +141,7 @@ def serve_workspace(port: int, lakebase_port: int) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     lakebase.start()
     try:
-        app = create_workspace_app(lakebase=lakebase)
+        app = create_workspace_app(lakebase=lakebase, warehouse=build_warehouse(STATE_DIR, os.environ))
         make_server("127.0.0.1", port, app, threaded=True, request_handler=QuietRequestHandler).serve_forever()
     finally:
         lakebase.stop()

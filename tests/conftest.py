@@ -22,8 +22,11 @@ from local_workspace.identities import Directory
 from local_workspace.lakebase import LocalLakebase
 from local_workspace.proxy import AppsProxy
 from local_workspace.server import create_workspace_app
+from local_workspace.stack import build_warehouse
+from local_workspace.warehouse import LocalWarehouse
 from services.lakebase import close_databases
 from services.migrations import upgrade_to_head
+from services.warehouse import close_connections
 
 
 @dataclass
@@ -89,15 +92,25 @@ def local_lakebase(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalLa
 
 
 @pytest.fixture(scope="session")
-def local_workspace(directory: Directory, local_lakebase: LocalLakebase) -> Iterator[RunningServer]:
+def local_warehouse(tmp_path_factory: pytest.TempPathFactory) -> LocalWarehouse:
+    """The sample catalog (20,000 trips) behind the local SQL warehouse."""
+    return build_warehouse(tmp_path_factory.mktemp("warehouse"), {"LOCAL_SAMPLE_TRIPS": "20000"})
+
+
+@pytest.fixture(scope="session")
+def local_workspace(
+    directory: Directory, local_lakebase: LocalLakebase, local_warehouse: LocalWarehouse
+) -> Iterator[RunningServer]:
     """The local workspace's REST API on a free loopback port."""
-    running = serve_in_thread(create_workspace_app(directory, lakebase=local_lakebase))
+    running = serve_in_thread(create_workspace_app(directory, lakebase=local_lakebase, warehouse=local_warehouse))
     yield running
     running.stop()
 
 
 @pytest.fixture(scope="session")
-def settings(local_workspace: RunningServer, directory: Directory, local_lakebase: LocalLakebase) -> Iterator[Settings]:
+def settings(
+    local_workspace: RunningServer, directory: Directory, local_lakebase: LocalLakebase, local_warehouse: LocalWarehouse
+) -> Iterator[Settings]:
     """Settings as the Apps runtime would inject them, pointed at the local workspace; schema migrated."""
     settings = Settings(
         databricks_host=local_workspace.url,
@@ -109,10 +122,15 @@ def settings(local_workspace: RunningServer, directory: Directory, local_lakebas
         pg_port=local_lakebase.port,
         pg_user=directory.service_principal.user_name,
         pg_sslmode="disable",
+        warehouse_id=local_warehouse.warehouse_id,
+        sql_use_sea=True,
+        sql_cloud_fetch=False,
+        sql_telemetry=False,
     )
     upgrade_to_head(settings)
     yield settings
     close_databases()  # before the fixtures stop Postgres
+    close_connections()
 
 
 @pytest.fixture

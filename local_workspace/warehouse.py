@@ -1,0 +1,447 @@
+"""The local SQL warehouse: the Statement Execution API (as databricks-sql-connector's SEA backend calls
+it) and the Unity Catalog REST API, both answering for the caller's grants, with DuckDB as the engine.
+
+Each statement is parsed with sqlglot in the Databricks dialect, checked against the caller's grants for
+every table it reads, translated to DuckDB and run on a worker thread, so it can be polled and cancelled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import decimal
+import re
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import sqlglot
+from flask import Blueprint, Response, jsonify, request
+from sqlglot import exp
+
+from local_workspace.catalog import CATALOG, OWNER, LocalCatalog, Table, uc_type
+from local_workspace.identities import Principal
+from local_workspace.server import abort_databricks, current_principal
+
+SESSION_IDLE_SECONDS = 900
+MAX_KEPT_STATEMENTS = 2000
+
+
+class StatementFailed(Exception):
+    """A statement refused or failed, with Databricks' error class."""
+
+    def __init__(self, error_code: str, message: str) -> None:
+        super().__init__(message)
+        self.error_code = error_code
+        self.message = f"[{error_code}] {message}"
+
+
+@dataclass
+class Session:
+    principal: Principal
+    catalog: str
+    schema: str
+    last_used: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class Statement:
+    id: str
+    principal: Principal
+    state: str = "PENDING"
+    columns: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[list[str | None]] = field(default_factory=list)
+    error: StatementFailed | None = None
+    cursor: duckdb.DuckDBPyConnection | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+    cancelled: threading.Event = field(default_factory=threading.Event)
+
+
+def _text(value: Any) -> str | None:
+    """A value as the JSON_ARRAY format carries it: a string, or null."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, decimal.Decimal, int, float)):
+        return str(value)
+    return str(value)
+
+
+def _bind(parameter: dict[str, Any]) -> Any:
+    """A parameter's string value in the Python type its SQL type names."""
+    value, kind = parameter.get("value"), str(parameter.get("type") or "STRING").upper()
+    if value is None or kind == "VOID":
+        return None
+    if kind in ("INT", "INTEGER", "BIGINT", "LONG", "SMALLINT", "TINYINT", "SHORT", "BYTE"):
+        return int(value)
+    if kind in ("DOUBLE", "FLOAT", "REAL"):
+        return float(value)
+    if kind.startswith("DECIMAL"):
+        return decimal.Decimal(value)
+    if kind == "BOOLEAN":
+        return str(value).lower() == "true"
+    if kind == "DATE":
+        return dt.date.fromisoformat(value)
+    if kind.startswith("TIMESTAMP"):
+        return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return str(value)
+
+
+class LocalWarehouse:
+    """Sessions and statements of one SQL warehouse over the sample DuckDB database."""
+
+    def __init__(self, database: Path, catalog: LocalCatalog, warehouse_id: str) -> None:
+        self.catalog = catalog
+        self.warehouse_id = warehouse_id
+        self.min_statement_seconds = 0.0  # a floor on run time, to try progress and Cancel by hand or in tests
+        self.session_idle_seconds = SESSION_IDLE_SECONDS
+        self._db = duckdb.connect(":memory:")
+        self._db.execute(f"ATTACH '{database}' AS {CATALOG} (READ_ONLY)")
+        self._sessions: dict[str, Session] = {}
+        self._statements: dict[str, Statement] = {}
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="warehouse")
+
+    # Sessions -------------------------------------------------------------------------------------
+    def open_session(self, principal: Principal, catalog: str | None, schema: str | None) -> str:
+        session_id = str(uuid.uuid4())
+        with self._lock:
+            self._sessions[session_id] = Session(principal, catalog or CATALOG, schema or "default")
+        return session_id
+
+    def close_session(self, session_id: str) -> None:
+        with self._lock:
+            self._sessions.pop(session_id, None)
+
+    def session(self, session_id: str, principal: Principal) -> Session:
+        with self._lock:
+            found = self._sessions.get(session_id)
+            if found is not None and time.monotonic() - found.last_used > self.session_idle_seconds:
+                del self._sessions[session_id]
+                found = None
+            if found is None or found.principal != principal:
+                abort_databricks(400, "INVALID_PARAMETER_VALUE", f"Invalid SessionHandle: {session_id}")
+            found.last_used = time.monotonic()
+            return found
+
+    def expire_sessions(self) -> None:
+        """Forget every session, as a warehouse does after idling (tests use it)."""
+        with self._lock:
+            self._sessions.clear()
+
+    # Statements -----------------------------------------------------------------------------------
+    def check(self, principal: Principal, session: Session, sql: str) -> str:
+        """The DuckDB SQL for a Databricks statement the caller may run, or StatementFailed."""
+        try:
+            statements = [s for s in sqlglot.parse(sql, read="databricks") if s is not None]
+        except sqlglot.errors.ParseError as error:
+            raise StatementFailed("PARSE_SYNTAX_ERROR", f"Syntax error: {str(error).splitlines()[0]}") from None
+        if len(statements) != 1:
+            raise StatementFailed("PARSE_SYNTAX_ERROR", "Exactly one statement is expected.")
+        tree = statements[0]
+        if not isinstance(tree, (exp.Select, exp.Union, exp.Subquery)) or tree.find(
+            exp.Insert, exp.Update, exp.Delete, exp.Drop, exp.Create, exp.Alter, exp.Merge, exp.Command
+        ):
+            raise StatementFailed("INSUFFICIENT_PERMISSIONS", "This warehouse runs read-only SELECT statements.")
+        ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+        for reference in tree.find_all(exp.Table):
+            if not reference.catalog and not reference.db and reference.name in ctes:
+                continue
+            full_name = ".".join(
+                [reference.catalog or session.catalog, reference.db or session.schema, reference.name]
+            ).lower()
+            table = self.catalog.table(principal, full_name)
+            if table is None:
+                raise StatementFailed("TABLE_OR_VIEW_NOT_FOUND", f"The table or view `{full_name}` cannot be found.")
+            if not self.catalog.can_select(principal, table):
+                raise StatementFailed(
+                    "INSUFFICIENT_PERMISSIONS",
+                    f"Insufficient privileges: User does not have SELECT on Table '{table.full_name}'.",
+                )
+            reference.set("catalog", exp.to_identifier(table.catalog))
+            reference.set("db", exp.to_identifier(table.schema))
+        return tree.sql(dialect="duckdb")
+
+    def submit(self, principal: Principal, session_id: str, sql: str, parameters: list[dict[str, Any]]) -> Statement:
+        session = self.session(session_id, principal)
+        statement = Statement(str(uuid.uuid4()), principal)
+        with self._lock:
+            if len(self._statements) >= MAX_KEPT_STATEMENTS:
+                for old in [s for s in self._statements.values() if s.done.is_set()][: MAX_KEPT_STATEMENTS // 2]:
+                    del self._statements[old.id]
+            self._statements[statement.id] = statement
+        try:
+            duck_sql = self.check(principal, session, sql)
+            bound = {str(p["name"]): _bind(p) for p in parameters}
+        except StatementFailed as error:
+            statement.state, statement.error = "FAILED", error
+            statement.done.set()
+            return statement
+        except (ValueError, KeyError) as error:
+            statement.state = "FAILED"
+            statement.error = StatementFailed("INVALID_PARAMETER_VALUE", f"Bad parameter: {error}")
+            statement.done.set()
+            return statement
+        self._pool.submit(self._run, statement, duck_sql, bound)
+        return statement
+
+    def _run(self, statement: Statement, sql: str, parameters: dict[str, Any]) -> None:
+        statement.state = "RUNNING"
+        try:
+            deadline = time.monotonic() + self.min_statement_seconds
+            while time.monotonic() < deadline and not statement.cancelled.is_set():
+                time.sleep(0.05)
+            if statement.cancelled.is_set():
+                return
+            cursor = statement.cursor = self._db.cursor()
+            result = cursor.execute(sql, parameters or None)
+            names = [d[0] for d in result.description or []]
+            types = [str(d[1]) for d in result.description or []]
+            rows = result.fetchall()
+            statement.columns = [
+                {"name": name, "type_name": uc_type(kind)[0], "type_text": uc_type(kind)[1], "position": i}
+                | ({"type_precision": uc_type(kind)[2], "type_scale": uc_type(kind)[3]} if uc_type(kind)[2] else {})
+                for i, (name, kind) in enumerate(zip(names, types, strict=True))
+            ]
+            statement.rows = [[_text(v) for v in row] for row in rows]
+            if not statement.cancelled.is_set():
+                statement.state = "SUCCEEDED"
+        except duckdb.InterruptException:
+            statement.state = "CANCELED"
+        except duckdb.Error as error:
+            message = str(error).splitlines()[0]
+            code = "UNRESOLVED_COLUMN" if "Referenced column" in message else "INTERNAL_ERROR"
+            statement.error, statement.state = StatementFailed(code, message), "FAILED"
+        finally:
+            if statement.cursor is not None:
+                statement.cursor.close()
+            statement.done.set()
+
+    def statement(self, statement_id: str, principal: Principal) -> Statement:
+        with self._lock:
+            found = self._statements.get(statement_id)
+        if found is None or found.principal != principal:
+            abort_databricks(404, "RESOURCE_DOES_NOT_EXIST", f"Statement {statement_id} does not exist.")
+        return found
+
+    def cancel(self, statement: Statement) -> None:
+        statement.cancelled.set()
+        if statement.cursor is not None:
+            with contextlib.suppress(duckdb.Error):
+                statement.cursor.interrupt()
+        if not statement.done.is_set() or statement.state in ("PENDING", "RUNNING"):
+            statement.state = "CANCELED"
+
+    def close(self, statement_id: str) -> None:
+        with self._lock:
+            found = self._statements.pop(statement_id, None)
+        if found is not None and not found.done.is_set():
+            self.cancel(found)
+
+
+def _wait_seconds(value: str | None) -> float:
+    match = re.fullmatch(r"(\d+)s", value or "10s")
+    return min(float(match.group(1)) if match else 10.0, 50.0)
+
+
+def statement_json(statement: Statement) -> dict[str, Any]:
+    """A statement as the Statement Execution API answers, with the whole result inline."""
+    body: dict[str, Any] = {"statement_id": statement.id, "status": {"state": statement.state}}
+    if statement.error is not None:
+        body["status"]["error"] = {"error_code": statement.error.error_code, "message": statement.error.message}
+    if statement.state == "SUCCEEDED":
+        count = len(statement.rows)
+        body["manifest"] = {
+            "format": "JSON_ARRAY",
+            "schema": {"column_count": len(statement.columns), "columns": statement.columns},
+            "total_row_count": count,
+            "total_chunk_count": 1,
+            "chunks": [{"chunk_index": 0, "row_offset": 0, "row_count": count}],
+            "truncated": False,
+        }
+        body["result"] = {"chunk_index": 0, "row_offset": 0, "row_count": count, "data_array": statement.rows}
+    return body
+
+
+def table_json(table: Table) -> dict[str, Any]:
+    return {
+        "name": table.name,
+        "catalog_name": table.catalog,
+        "schema_name": table.schema,
+        "full_name": table.full_name,
+        "table_type": "MANAGED",
+        "data_source_format": "DELTA",
+        "owner": OWNER,
+        "comment": table.comment,
+        "columns": [
+            {
+                "name": c.name,
+                "type_name": c.type_name,
+                "type_text": c.type_text,
+                "position": c.position,
+                "nullable": c.nullable,
+            }
+            | ({"type_precision": c.precision, "type_scale": c.scale} if c.precision is not None else {})
+            for c in table.columns
+        ],
+    }
+
+
+def _page(items: list[dict[str, Any]], key: str) -> Response:
+    """Unity Catalog's pagination: max_results and an opaque page_token (here, an offset)."""
+    try:
+        start = int(request.args.get("page_token") or 0)
+        size = int(request.args.get("max_results") or 0) or len(items) or 1
+    except ValueError:
+        abort_databricks(400, "INVALID_PARAMETER_VALUE", "Invalid page_token or max_results.")
+    body: dict[str, Any] = {key: items[start : start + size]}
+    if start + size < len(items):
+        body["next_page_token"] = str(start + size)
+    return jsonify(body)
+
+
+def warehouse_blueprint(warehouse: LocalWarehouse) -> Blueprint:
+    """The Statement Execution API and Unity Catalog REST API over one local warehouse."""
+    api = Blueprint("warehouse", __name__)
+    catalog = warehouse.catalog
+
+    def require_warehouse(warehouse_id: str | None) -> None:
+        if warehouse_id != warehouse.warehouse_id:
+            abort_databricks(404, "RESOURCE_DOES_NOT_EXIST", f"SQL warehouse '{warehouse_id}' does not exist.")
+
+    @api.post("/api/2.0/sql/sessions")
+    def create_session() -> Response:
+        body = request.get_json(silent=True) or {}
+        require_warehouse(body.get("warehouse_id"))
+        return jsonify(session_id=warehouse.open_session(current_principal(), body.get("catalog"), body.get("schema")))
+
+    @api.delete("/api/2.0/sql/sessions/<session_id>")
+    def delete_session(session_id: str) -> Response:
+        warehouse.close_session(session_id)
+        return jsonify({})
+
+    @api.post("/api/2.0/sql/statements")
+    def execute_statement() -> Response:
+        body = request.get_json(silent=True) or {}
+        require_warehouse(body.get("warehouse_id"))
+        if body.get("disposition", "INLINE") != "INLINE" or body.get("format", "JSON_ARRAY") != "JSON_ARRAY":
+            abort_databricks(400, "INVALID_PARAMETER_VALUE", "This warehouse answers INLINE JSON_ARRAY results only.")
+        statement = warehouse.submit(
+            current_principal(),
+            str(body.get("session_id")),
+            str(body.get("statement", "")),
+            body.get("parameters") or [],
+        )
+        statement.done.wait(_wait_seconds(body.get("wait_timeout")))
+        return jsonify(statement_json(statement))
+
+    @api.get("/api/2.0/sql/statements/<statement_id>")
+    def get_statement(statement_id: str) -> Response:
+        return jsonify(statement_json(warehouse.statement(statement_id, current_principal())))
+
+    @api.get("/api/2.0/sql/statements/<statement_id>/result/chunks/<int:chunk_index>")
+    def get_chunk(statement_id: str, chunk_index: int) -> Response:
+        statement = warehouse.statement(statement_id, current_principal())
+        if chunk_index != 0 or statement.state != "SUCCEEDED":
+            abort_databricks(404, "RESOURCE_DOES_NOT_EXIST", f"Chunk {chunk_index} does not exist.")
+        return jsonify(statement_json(statement)["result"])
+
+    @api.post("/api/2.0/sql/statements/<statement_id>/cancel")
+    def cancel_statement(statement_id: str) -> Response:
+        warehouse.cancel(warehouse.statement(statement_id, current_principal()))
+        return jsonify({})
+
+    @api.delete("/api/2.0/sql/statements/<statement_id>")
+    def close_statement(statement_id: str) -> Response:
+        warehouse.statement(statement_id, current_principal())
+        warehouse.close(statement_id)
+        return jsonify({})
+
+    @api.get("/api/2.0/sql/warehouses/<warehouse_id>")
+    def get_warehouse(warehouse_id: str) -> Response:
+        require_warehouse(warehouse_id)
+        return jsonify(id=warehouse_id, name="Local DuckDB warehouse", state="RUNNING", warehouse_type="PRO")
+
+    @api.get("/api/2.1/unity-catalog/catalogs")
+    def list_catalogs() -> Response:
+        names = catalog.catalogs(current_principal())
+        return _page(
+            [
+                {
+                    "name": n,
+                    "full_name": n,
+                    "owner": OWNER,
+                    "catalog_type": "MANAGED_CATALOG",
+                    "comment": "Generated sample data",
+                }
+                for n in names
+            ],
+            "catalogs",
+        )
+
+    @api.get("/api/2.1/unity-catalog/schemas")
+    def list_schemas() -> Response:
+        name = request.args.get("catalog_name", "")
+        principal = current_principal()
+        if name not in catalog.catalogs(principal):
+            abort_databricks(404, "CATALOG_DOES_NOT_EXIST", f"Catalog '{name}' does not exist.")
+        return _page(
+            [
+                {"name": s, "catalog_name": name, "full_name": f"{name}.{s}", "owner": OWNER}
+                for s in catalog.schemas(principal, name)
+            ],
+            "schemas",
+        )
+
+    @api.get("/api/2.1/unity-catalog/tables")
+    def list_tables() -> Response:
+        catalog_name, schema_name = request.args.get("catalog_name", ""), request.args.get("schema_name", "")
+        principal = current_principal()
+        if not catalog.can_see_schema(principal, catalog_name, schema_name) or schema_name not in catalog.schemas(
+            principal, catalog_name
+        ):
+            abort_databricks(404, "SCHEMA_DOES_NOT_EXIST", f"Schema '{catalog_name}.{schema_name}' does not exist.")
+        return _page([table_json(t) for t in catalog.visible_tables(principal, catalog_name, schema_name)], "tables")
+
+    @api.get("/api/2.1/unity-catalog/tables/<full_name>")
+    def get_table(full_name: str) -> Response:
+        table = catalog.table(current_principal(), full_name)
+        if table is None:
+            abort_databricks(404, "TABLE_DOES_NOT_EXIST", f"Table '{full_name}' does not exist.")
+        return jsonify(table_json(table))
+
+    @api.get("/api/2.1/unity-catalog/effective-permissions/<securable_type>/<full_name>")
+    def effective_permissions(securable_type: str, full_name: str) -> Response:
+        principal = current_principal()
+        kind = securable_type.lower()
+        visible = {
+            "catalog": lambda: full_name in catalog.catalogs(principal),
+            "schema": lambda: full_name.count(".") == 1 and catalog.can_see_schema(principal, *full_name.split(".")),
+            "table": lambda: catalog.table(principal, full_name) is not None,
+        }
+        if kind not in visible or not visible[kind]():
+            abort_databricks(404, f"{kind.upper()}_DOES_NOT_EXIST", f"{securable_type} '{full_name}' does not exist.")
+        held = catalog.privileges(principal, full_name)
+        privileges = [
+            {"privilege": privilege}
+            | (
+                {
+                    "inherited_from_name": source,
+                    "inherited_from_type": ["CATALOG", "SCHEMA", "TABLE"][source.count(".")],
+                }
+                if source != full_name
+                else {}
+            )
+            for privilege, source in sorted(held.items())
+        ]
+        return jsonify(privilege_assignments=[{"principal": principal.user_name, "privileges": privileges}])
+
+    return api

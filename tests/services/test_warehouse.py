@@ -1,0 +1,209 @@
+"""Warehouse queries through the real databricks-sql-connector against the local SQL warehouse."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import pytest
+
+from dashboard.settings import Settings
+from local_workspace.warehouse import LocalWarehouse
+from services import warehouse
+from services.errors import CatalogPermissionDenied, InvalidInput, NotFound
+from services.identity import UserIdentity
+from services.warehouse import Filter, Sort, TableRef
+
+TRIPS = TableRef("samples", "nyctaxi", "trips")
+
+
+def user(name: str, token: str | None) -> UserIdentity:
+    return UserIdentity(user_id=name, email=name, user_name=name, workspace_user=None, access_token=token)
+
+
+ALICE = user("alice@example.com", "dapi-local-alice-0001")
+BOB = user("bob@example.com", "dapi-local-bob-0002")
+
+
+def duck(local_warehouse: LocalWarehouse, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+    """The same question asked of DuckDB directly: the truth to compare with."""
+    with local_warehouse._db.cursor() as cursor:
+        return cursor.execute(sql, params or []).fetchall()
+
+
+def test_a_page_equals_duckdb_and_reports_the_next(settings: Settings, local_warehouse: LocalWarehouse) -> None:
+    result = warehouse.query_page(
+        settings=settings, user=ALICE, table=TRIPS, limit=5, offset=10, sort=Sort("fare_amount", "desc")
+    )
+    truth = duck(
+        local_warehouse,
+        "SELECT fare_amount, pickup_zip FROM samples.nyctaxi.trips ORDER BY fare_amount DESC, "
+        "tpep_pickup_datetime, tpep_dropoff_datetime, trip_distance, pickup_zip, dropoff_zip LIMIT 5 OFFSET 10",
+    )
+    assert [(r["fare_amount"], r["pickup_zip"]) for r in result.rows] == truth
+    assert result.row_count == 5
+    assert result.has_next
+    assert result.status == "SUCCEEDED"
+    assert result.user_id == "alice@example.com"
+    assert "LIMIT 6 OFFSET 10" in result.sql_statement
+
+
+def test_consecutive_pages_are_disjoint_and_complete(settings: Settings, local_warehouse: LocalWarehouse) -> None:
+    filters = [Filter("pickup_zip", "=", "10042")]
+    total = duck(local_warehouse, "SELECT count(*) FROM samples.nyctaxi.trips WHERE pickup_zip = 10042")[0][0]
+    seen: list[tuple[Any, ...]] = []
+    offset, pages = 0, 0
+    while True:
+        page = warehouse.query_page(
+            settings=settings,
+            user=ALICE,
+            table=TRIPS,
+            limit=7,
+            offset=offset,
+            filters=filters,
+            sort=Sort("trip_distance", "asc"),
+        )
+        seen += [tuple(r.values()) for r in page.rows]
+        pages += 1
+        if not page.has_next:
+            break
+        offset += 7
+    assert len(seen) == total == len(set(seen))
+    assert pages == -(-total // 7)
+    assert page.row_count == total - 7 * (pages - 1)
+
+
+@pytest.mark.parametrize(
+    ("item", "where", "params"),
+    [
+        (Filter("fare_amount", ">=", "30.5"), "fare_amount >= ?", [30.5]),
+        (Filter("pickup_zip", "!=", "10001"), "pickup_zip <> ?", [10001]),
+        (Filter("pickup_zip", "contains", "99"), "instr(CAST(pickup_zip AS VARCHAR), ?) > 0", ["99"]),
+        (Filter("pickup_zip", "starts_with", "102"), "starts_with(CAST(pickup_zip AS VARCHAR), ?)", ["102"]),
+        (Filter("tpep_pickup_datetime", "<", "2016-01-02T00:00:00"), "tpep_pickup_datetime < ?", ["2016-01-02"]),
+        (Filter("dropoff_zip", "not_null"), "dropoff_zip IS NOT NULL", []),
+        (Filter("dropoff_zip", "is_null"), "dropoff_zip IS NULL", []),
+    ],
+)
+def test_each_filter_operator(
+    settings: Settings, local_warehouse: LocalWarehouse, item: Filter, where: str, params: list[Any]
+) -> None:
+    result = warehouse.query_page(settings=settings, user=ALICE, table=TRIPS, limit=1000, filters=[item])
+    expected = duck(local_warehouse, f"SELECT count(*) FROM samples.nyctaxi.trips WHERE {where}", params)[0][0]  # noqa: S608 (constants of the test table)
+    assert result.row_count == min(expected, 1000)
+
+
+def test_filter_values_with_quotes_are_bound_not_spliced(settings: Settings) -> None:
+    for value in ("x' OR '1'='1", "'; DROP TABLE trips; --", "a`b", "\\' /* */"):
+        result = warehouse.query_page(
+            settings=settings, user=ALICE, table=TRIPS, filters=[Filter("pickup_zip", "contains", value)]
+        )
+        assert result.rows == []
+        assert value not in result.sql_statement
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["trips`; DROP TABLE x; --", "trips'", 'trips"', "trips;", "trips--", "trips/*", "trіps", "ｔrips", "trips x", ""],
+)
+def test_injected_or_look_alike_identifiers_are_refused(settings: Settings, name: str) -> None:
+    with pytest.raises(InvalidInput):
+        warehouse.query_page(settings=settings, user=ALICE, table=TableRef("samples", "nyctaxi", name))
+
+
+def test_a_filter_or_sort_on_a_column_the_table_lacks_is_invalid(settings: Settings) -> None:
+    with pytest.raises(InvalidInput, match="no column"):
+        warehouse.query_page(settings=settings, user=ALICE, table=TRIPS, filters=[Filter("password", "=", "x")])
+    with pytest.raises(InvalidInput, match="no column"):
+        warehouse.query_page(settings=settings, user=ALICE, table=TRIPS, sort=Sort("fare_amount` DESC; --"))
+    with pytest.raises(InvalidInput, match="not a valid"):
+        warehouse.query_page(settings=settings, user=ALICE, table=TRIPS, filters=[Filter("fare_amount", ">", "abc")])
+
+
+@pytest.mark.parametrize(("limit", "offset"), [(0, 0), (1001, 0), (10, -1)])
+def test_pagination_limits(settings: Settings, limit: int, offset: int) -> None:
+    with pytest.raises(InvalidInput):
+        warehouse.query_page(settings=settings, user=ALICE, table=TRIPS, limit=limit, offset=offset)
+
+
+def test_browse_without_select_is_ec004_and_hidden_is_not_found(settings: Settings) -> None:
+    with pytest.raises(CatalogPermissionDenied) as denied:
+        warehouse.query_page(settings=settings, user=BOB, table=TableRef("samples", "tpch", "orders"))
+    assert denied.value.technical_details["table"] == "orders"
+    with pytest.raises(NotFound):
+        warehouse.query_page(settings=settings, user=BOB, table=TableRef("samples", "tpch", "customer"))
+    assert warehouse.query_page(settings=settings, user=ALICE, table=TableRef("samples", "tpch", "customer")).rows
+
+
+def test_the_warehouse_itself_refuses_a_table_the_caller_may_not_read(settings: Settings) -> None:
+    """Not only the app: the statement sent straight through the connector fails at the warehouse."""
+    with pytest.raises(CatalogPermissionDenied):
+        warehouse.run_query(settings=settings, user=BOB, statement="SELECT * FROM samples.tpch.orders", parameters={})
+    with pytest.raises(NotFound):
+        warehouse.run_query(settings=settings, user=BOB, statement="SELECT * FROM samples.tpch.customer", parameters={})
+
+
+def test_a_stale_session_is_reopened_and_the_query_retried(settings: Settings, local_warehouse: LocalWarehouse) -> None:
+    warehouse.query_page(settings=settings, user=ALICE, table=TRIPS, limit=1)
+    opened = warehouse._cache.opened
+    local_warehouse.expire_sessions()
+    result = warehouse.query_page(settings=settings, user=ALICE, table=TRIPS, limit=1)
+    assert result.row_count == 1
+    assert warehouse._cache.opened == opened + 1
+
+
+def test_connections_are_reused_per_user_never_across(settings: Settings) -> None:
+    warehouse.close_connections()
+    opened = warehouse._cache.opened
+    for _ in range(5):
+        warehouse.query_page(settings=settings, user=ALICE, table=TRIPS, limit=1)
+    assert warehouse._cache.opened == opened + 1
+    warehouse.query_page(settings=settings, user=BOB, table=TRIPS, limit=1)
+    assert warehouse._cache.opened == opened + 2
+
+
+def test_aggregate_runs_on_the_warehouse(settings: Settings, local_warehouse: LocalWarehouse) -> None:
+    chart = warehouse.aggregate(
+        settings=settings,
+        user=ALICE,
+        table=TRIPS,
+        x="pickup_zip",
+        y="fare_amount",
+        aggregation="avg",
+        filters=[Filter("pickup_zip", "<", "10010")],
+    )
+    truth = duck(
+        local_warehouse,
+        "SELECT pickup_zip, avg(fare_amount) FROM samples.nyctaxi.trips WHERE pickup_zip < 10010 GROUP BY 1 ORDER BY 1",
+    )
+    assert chart.x == [row[0] for row in truth]
+    assert chart.y == pytest.approx([row[1] for row in truth])
+    daily = warehouse.aggregate(
+        settings=settings, user=ALICE, table=TRIPS, x="tpep_pickup_datetime", y=None, aggregation="count"
+    )
+    assert sum(daily.y) == 20000
+    assert len(daily.x) == 60
+
+
+def test_export_csv_streams_the_filtered_query(settings: Settings, local_warehouse: LocalWarehouse) -> None:
+    text = "".join(
+        warehouse.export_csv(settings=settings, user=ALICE, table=TRIPS, filters=[Filter("pickup_zip", "=", "10100")])
+    )
+    lines = text.strip().splitlines()
+    assert lines[0].split(",") == [
+        "tpep_pickup_datetime",
+        "tpep_dropoff_datetime",
+        "trip_distance",
+        "fare_amount",
+        "pickup_zip",
+        "dropoff_zip",
+    ]
+    expected = duck(local_warehouse, "SELECT count(*) FROM samples.nyctaxi.trips WHERE pickup_zip = 10100")[0][0]
+    assert len(lines) - 1 == expected
+    capped = "".join(warehouse.export_csv(settings=settings, user=ALICE, table=TRIPS, max_rows=10))
+    assert len(capped.strip().splitlines()) == 11
+
+
+def test_duckdb_is_untouched_by_the_app(local_warehouse: LocalWarehouse) -> None:
+    with pytest.raises(duckdb.Error):
+        duck(local_warehouse, "DROP TABLE samples.nyctaxi.trips")  # attached read-only
