@@ -52,5 +52,7 @@ def on_starting(server: object) -> None:
 def worker_exit(server: object, worker: object) -> None:
     """Close the worker's Lakebase pool so its connections end cleanly."""
     from services.lakebase import close_databases
+    from services.warehouse import close_connections
 
     close_databases()
+    close_connections()

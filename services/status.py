@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from dashboard.settings import Settings
-from services import lakebase, workspace
+from services import lakebase, warehouse, workspace
 from services.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,13 @@ INTEGRATIONS: list[Integration] = [
         # Always probed: without DATABRICKS_HOST the probe reports the missing setting as down.
         is_configured=lambda s: True,
         probe=_probe_workspace,
+    ),
+    Integration(
+        key="warehouse",
+        name="SQL warehouse",
+        required=True,
+        is_configured=warehouse.is_configured,
+        probe=warehouse.ping,
     ),
     Integration(
         key="lakebase",

@@ -500,6 +500,20 @@ def export_csv(
     return lines()
 
 
+APP_IDENTITY = UserIdentity(user_id="app-service-principal", email=None, user_name=None, workspace_user=None)
+
+
+def is_configured(settings: Settings) -> bool:
+    """Whether the app was given a SQL warehouse."""
+    return bool(settings.databricks_host and settings.warehouse_id)
+
+
+def ping(settings: Settings) -> str:
+    """SELECT 1 as the app's service principal, for the status card and /readyz."""
+    run_query(settings=settings, user=APP_IDENTITY, statement="SELECT 1", parameters={})
+    return f"warehouse {settings.warehouse_id} answers"
+
+
 def close_connections() -> None:
     """Close every cached warehouse connection (at worker exit, and in tests)."""
     _cache.clear()
