@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import decimal
+import logging
 import re
 import threading
 import time
@@ -28,6 +29,7 @@ from local_workspace.catalog import CATALOG, OWNER, LocalCatalog, Table, uc_type
 from local_workspace.identities import Principal
 from local_workspace.server import abort_databricks, current_principal
 
+log = logging.getLogger(__name__)
 SESSION_IDLE_SECONDS = 900
 MAX_KEPT_STATEMENTS = 2000
 
@@ -108,6 +110,7 @@ class LocalWarehouse:
         self._sessions: dict[str, Session] = {}
         self._statements: dict[str, Statement] = {}
         self._lock = threading.Lock()
+        self._cursor_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="warehouse")
 
     # Sessions -------------------------------------------------------------------------------------
@@ -201,7 +204,8 @@ class LocalWarehouse:
                 time.sleep(0.05)
             if statement.cancelled.is_set():
                 return
-            cursor = statement.cursor = self._db.cursor()
+            with self._cursor_lock:  # DuckDB hands out cursors of one connection to one thread at a time
+                cursor = statement.cursor = self._db.cursor()
             result = cursor.execute(sql, parameters or None)
             names = [d[0] for d in result.description or []]
             types = [str(d[1]) for d in result.description or []]
@@ -220,6 +224,9 @@ class LocalWarehouse:
             message = str(error).splitlines()[0]
             code = "UNRESOLVED_COLUMN" if "Referenced column" in message else "INTERNAL_ERROR"
             statement.error, statement.state = StatementFailed(code, message), "FAILED"
+        except Exception as error:  # a statement must always end, or its caller polls forever
+            log.exception("statement %s failed", statement.id)
+            statement.error, statement.state = StatementFailed("INTERNAL_ERROR", type(error).__name__), "FAILED"
         finally:
             if statement.cursor is not None:
                 statement.cursor.close()

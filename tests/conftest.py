@@ -199,12 +199,14 @@ def settings_with(settings: Settings) -> Callable[..., Settings]:
 
 
 @pytest.fixture
-def app_through_proxy(
-    settings: Settings, directory: Directory, dash_thread_server: Any, dash_br: Any
-) -> Iterator[tuple[Any, RunningServer]]:
-    """The app on a Dash thread server behind the local Apps proxy, with the browser pointed at the proxy."""
-    dash_thread_server(create_app(settings))
-    proxy = serve_in_thread(AppsProxy(dash_thread_server.url, directory))
+def app_through_proxy(settings: Settings, directory: Directory, dash_br: Any) -> Iterator[tuple[Any, RunningServer]]:
+    """The app behind the local Apps proxy, with dash[testing]'s browser pointed at the proxy.
+
+    The app is served by werkzeug in a thread that stops cleanly: dash's own thread runner stops its
+    server by raising SystemExit into a thread id, which can land in another thread that reused the id."""
+    app = serve_in_thread(create_app(settings).server)
+    proxy = serve_in_thread(AppsProxy(app.url, directory))
     dash_br.server_url = proxy.url
     yield dash_br, proxy
     proxy.stop()
+    app.stop()

@@ -24,10 +24,13 @@ def test_two_users_see_different_tables(client: FlaskClient, headers_for: Header
     bob = client.get("/api/unity-catalog/tables", headers=headers_for("bob@example.com")).get_json()
     carol = client.get("/api/unity-catalog/tables?catalog=samples", headers=headers_for("carol@example.com")).get_json()
     assert {t["full_name"]: t["access_level"] for t in alice} == {
-        "samples.nyctaxi.trips": "READ", "samples.tpch.customer": "READ", "samples.tpch.orders": "READ",
+        "samples.nyctaxi.trips": "READ",
+        "samples.tpch.customer": "READ",
+        "samples.tpch.orders": "READ",
     }
     assert {t["full_name"]: t["access_level"] for t in bob} == {
-        "samples.nyctaxi.trips": "READ", "samples.tpch.orders": "NONE",
+        "samples.nyctaxi.trips": "READ",
+        "samples.tpch.orders": "NONE",
     }
     assert [t["full_name"] for t in carol] == ["samples.nyctaxi.trips"]
     trips = next(t for t in alice if t["table_name"] == "trips")
@@ -38,7 +41,9 @@ def test_two_users_see_different_tables(client: FlaskClient, headers_for: Header
 def test_one_schema_and_an_unknown_one(client: FlaskClient, headers_for: Headers) -> None:
     tpch = client.get("/api/unity-catalog/tables?catalog=samples&schema=tpch", headers=headers_for("bob@example.com"))
     assert [t["table_name"] for t in tpch.get_json()] == ["orders"]
-    hidden = client.get("/api/unity-catalog/tables?catalog=samples&schema=tpch", headers=headers_for("carol@example.com"))
+    hidden = client.get(
+        "/api/unity-catalog/tables?catalog=samples&schema=tpch", headers=headers_for("carol@example.com")
+    )
     assert hidden.status_code == 404
     assert hidden.get_json()["error_code"] == "NOT_FOUND"
 
@@ -47,7 +52,16 @@ def test_query_contract_and_paging(client: FlaskClient, headers_for: Headers) ->
     response = _query(client, headers_for(), limit=3, offset=0, sort={"column": "fare_amount", "direction": "desc"})
     assert response.status_code == 200
     body = response.get_json()
-    assert {"query_id", "rows", "row_count", "execution_time_ms", "status", "sql_statement", "executed_at", "user_id"} <= set(body)
+    assert {
+        "query_id",
+        "rows",
+        "row_count",
+        "execution_time_ms",
+        "status",
+        "sql_statement",
+        "executed_at",
+        "user_id",
+    } <= set(body)
     assert body["row_count"] == len(body["rows"]) == 3
     assert body["status"] == "SUCCEEDED"
     assert body["has_next"] is True
@@ -109,5 +123,7 @@ def test_csv_export_is_streamed_and_filtered(client: FlaskClient, headers_for: H
     assert {r["pickup_zip"] for r in rows} == {"10100"}
     fares = [float(r["fare_amount"]) for r in rows]
     assert fares == sorted(fares)
-    denied = client.get("/api/unity-catalog/export?catalog=samples&schema=tpch&table=orders", headers=headers_for("bob@example.com"))
+    denied = client.get(
+        "/api/unity-catalog/export?catalog=samples&schema=tpch&table=orders", headers=headers_for("bob@example.com")
+    )
     assert denied.status_code == 403
