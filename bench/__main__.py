@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import random
 import signal
 import statistics
 import subprocess
@@ -64,6 +65,7 @@ def local_stack(state_dir: Path) -> Iterator[float]:
         "LOCAL_LAKEBASE_PORT": str(PORTS.lakebase),
         "LOCAL_STATE_DIR": str(state_dir),
         "LOG_LEVEL": "WARNING",
+        "LOCAL_SAMPLE_TRIPS": os.environ.get("BENCH_TRIPS", "1000000"),
     }
     workspace = subprocess.Popen(
         [
@@ -200,6 +202,8 @@ def bench_preference_users(users: int, seconds: float, think_seconds: float) -> 
         nonlocal errors
         session = requests.Session()
         headers = {"Cookie": "local_apps_user=alice@example.com"}
+        think = random.Random(n)  # noqa: S311 (think times, not secrets)
+        time.sleep(n / users)  # users arrive spread over the first second, not in lockstep
         while time.monotonic() < deadline:
             operations: list[Callable[[], requests.Response]] = [
                 lambda: session.post(
@@ -216,7 +220,7 @@ def bench_preference_users(users: int, seconds: float, think_seconds: float) -> 
                 with lock:
                     samples.append(elapsed)
                     errors += response.status_code >= 400
-            time.sleep(think_seconds)
+            time.sleep(think.uniform(0.5, 1.5) * think_seconds)
 
     threads = [threading.Thread(target=user, args=(n,)) for n in range(users)]
     for thread in threads:
@@ -224,6 +228,82 @@ def bench_preference_users(users: int, seconds: float, think_seconds: float) -> 
     for thread in threads:
         thread.join()
     return summary(samples) | {"users": users, "errors": errors, "requests_per_s": round(len(samples) / seconds, 1)}
+
+
+GRID_OUTPUTS = [
+    ("data-grid", "children"),
+    ("data-status", "children"),
+    ("data-page-label", "children"),
+    ("data-previous", "disabled"),
+    ("data-next", "disabled"),
+    ("data-filters", "children"),
+    ("data-export", "href"),
+]
+
+
+def page_through_dash(session: requests.Session, offset: int) -> None:
+    """The Data page's grid callback for one 100-row page, as the browser asks it."""
+    state = {"table": "samples.nyctaxi.trips", "limit": 100, "offset": offset, "filters": [], "sort": None}
+    body = {
+        "output": ".." + "...".join(f"{i}.{p}" for i, p in GRID_OUTPUTS) + "..",
+        "outputs": [{"id": i, "property": p} for i, p in GRID_OUTPUTS],
+        "inputs": [{"id": "data-state", "property": "data", "value": state}],
+        "changedPropIds": ["data-state.data"],
+        "state": [],
+    }
+    response = session.post(f"http://127.0.0.1:{PORTS.proxy}/_dash-update-component", json=body)
+    response.raise_for_status()
+    if "Rows " not in response.text:
+        raise RuntimeError(f"the grid callback did not answer a page: {response.text[:300]}")
+
+
+def run_duckdb(connection: Any, sql: str) -> None:
+    connection.execute(sql).fetchall()
+
+
+def bench_data_pages(state_dir: Path, rounds: int) -> dict[str, Any]:
+    """A 100-row page near the start and deep in the table: Dash callback end to end vs DuckDB alone."""
+    import duckdb
+
+    total = int(os.environ.get("BENCH_TRIPS", "1000000"))
+    session = requests.Session()
+    figures: dict[str, Any] = {"trips": total}
+    with duckdb.connect(str(state_dir / "samples.duckdb"), read_only=True) as duck:
+        for name, offset in (("near_start", 100), ("deep", total - 1000)):
+            for _ in range(5):
+                page_through_dash(session, offset)
+            stack = [timed(partial(page_through_dash, session, offset)) for _ in range(rounds)]
+            sql = f"SELECT * FROM nyctaxi.trips LIMIT 101 OFFSET {offset}"  # noqa: S608 (a number)
+            alone = [timed(partial(run_duckdb, duck, sql)) for _ in range(rounds)]
+            figures[name] = {"offset": offset, "end_to_end": summary(stack), "duckdb_alone": summary(alone)}
+            figures[name]["p95_overhead_ms"] = round(summary(stack)["p95_ms"] - summary(alone)["p95_ms"], 2)
+    return figures
+
+
+def bench_data_users(users: int, seconds: float) -> dict[str, Any]:
+    """`users` analysts each asking a page a second, at random depths."""
+    samples: list[float] = []
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def user(n: int) -> None:
+        session = requests.Session()
+        think = random.Random(n)  # noqa: S311 (think times, not secrets)
+        time.sleep(n / users)  # users arrive spread over the first second, not in lockstep
+        i = 0
+        while time.monotonic() < deadline:
+            elapsed = timed(partial(page_through_dash, session, (n * 7919 + i * 104729) % 900_000))
+            with lock:
+                samples.append(elapsed)
+            i += 1
+            time.sleep(max(0.0, think.uniform(0.5, 1.5) - elapsed / 1000))
+
+    threads = [threading.Thread(target=user, args=(n,)) for n in range(users)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return summary(samples) | {"users": users}
 
 
 def main() -> int:
@@ -237,6 +317,12 @@ def main() -> int:
     }
     with tempfile.TemporaryDirectory(prefix="bench-state-") as state, local_stack(Path(state)) as cold_start_ms:
         results["app_cold_start_ms"] = round(cold_start_ms, 1)
+        results["data_pages"] = bench_data_pages(Path(state), rounds)
+        single, ten = bench_data_users(1, load_seconds), bench_data_users(10, load_seconds)
+        results["data_pages_users"] = {
+            "1": single,
+            "10": ten | {"p95_ratio_to_1_user": round(ten["p95_ms"] / single["p95_ms"], 2)},
+        }
         results["preferences"] = bench_preferences(directory, rounds)
         load = {n: bench_preference_users(n, load_seconds, think_seconds) for n in (1, 10, 50)}
         for n in (10, 50):
@@ -253,8 +339,28 @@ def main() -> int:
 
 def print_table(results: dict[str, Any]) -> None:
     prefs = results["preferences"]
+    pages = results["data_pages"]
     rows = [
         ("App cold start to ready /readyz", f"{results['app_cold_start_ms']:.0f} ms", ""),
+    ]
+    for name in ("near_start", "deep"):
+        figures = pages[name]
+        rows.append(
+            (
+                f"Data page, 100 rows at offset {figures['offset']:,} (p50 / p95)",
+                f"{figures['end_to_end']['p50_ms']} / {figures['end_to_end']['p95_ms']} ms",
+                f"DuckDB alone {figures['duckdb_alone']['p50_ms']} / {figures['duckdb_alone']['p95_ms']} ms",
+            )
+        )
+    users = results["data_pages_users"]
+    rows.append(
+        (
+            "Data page, 10 users a page a second (p95)",
+            f"{users['10']['p95_ms']} ms",
+            f"x{users['10']['p95_ratio_to_1_user']} of 1 user ({users['1']['p95_ms']} ms)",
+        )
+    )
+    rows += [
         (
             "Preference upsert, REST (p50 / p95)",
             f"{prefs['rest_upsert']['p50_ms']} / {prefs['rest_upsert']['p95_ms']} ms",
