@@ -13,6 +13,7 @@ from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.conftest import RunningServer
+from tests.pages.browser import click, switch_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("clean_lakebase")]
 
@@ -20,11 +21,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("clean_lakebase")]
 def _open_data(browser: Any, proxy: RunningServer) -> None:
     browser.driver.get(f"{proxy.url}/data")
     browser.wait_for_contains_text("#data-status", "Rows 1–100", timeout=20)
-
-
-def _click(browser: Any, element: Any) -> None:
-    browser.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", element)
-    element.click()
 
 
 def _column_values(browser: Any, column: str) -> list[str]:
@@ -42,11 +38,11 @@ def test_page_sort_filter_chart_and_export(app_through_proxy: tuple[Any, Running
     assert Select(browser.find_element("#data-table")).first_selected_option.text == "trips"
     assert len(browser.driver.find_elements(By.CSS_SELECTOR, "#data-grid tbody tr")) == 100
 
-    _click(browser, browser.find_element("#data-next"))
+    click(browser, browser.find_element("#data-next"))
     browser.wait_for_contains_text("#data-status", "Rows 101–200", timeout=15)
     browser.wait_for_text_to_equal("#data-page-label", "Page 2")
 
-    _click(browser, browser.driver.find_element(By.XPATH, "//thead//button[contains(., 'fare_amount')]"))
+    click(browser, browser.driver.find_element(By.XPATH, "//thead//button[contains(., 'fare_amount')]"))
     browser.wait_for_contains_text("#data-status", "Rows 1–100", timeout=15)
     WebDriverWait(browser.driver, 15).until(
         lambda _: (
@@ -62,13 +58,13 @@ def test_page_sort_filter_chart_and_export(app_through_proxy: tuple[Any, Running
     Select(browser.find_element("#data-filter-column")).select_by_visible_text("pickup_zip")
     Select(browser.find_element("#data-filter-operator")).select_by_visible_text("equals")
     browser.find_element("#data-filter-value").send_keys("10042")
-    _click(browser, browser.find_element("#data-filter-add"))
+    click(browser, browser.find_element("#data-filter-add"))
     browser.wait_for_contains_text("#data-filters", "pickup_zip = 10042", timeout=15)
     WebDriverWait(browser.driver, 15).until(lambda _: set(_column_values(browser, "pickup_zip")) == {"10042"})
 
     Select(browser.find_element("#data-chart-x")).select_by_visible_text("dropoff_zip")
     Select(browser.find_element("#data-chart-aggregation")).select_by_visible_text("count")
-    _click(browser, browser.find_element("#data-chart-draw"))
+    click(browser, browser.find_element("#data-chart-draw"))
     browser.wait_for_element("#data-chart .js-plotly-plot", timeout=20)
     browser.wait_for_contains_text("#data-chart figcaption", "count by dropoff_zip", timeout=15)
 
@@ -91,7 +87,7 @@ def test_page_size_and_the_remembered_table(app_through_proxy: tuple[Any, Runnin
     )
     Select(browser.find_element("#data-table")).select_by_visible_text("orders")
     browser.wait_for_contains_text("#data-details", "samples.tpch.orders", timeout=15)
-    _click(browser, browser.find_element("#data-favorite"))
+    click(browser, browser.find_element("#data-favorite"))
     browser.wait_for_contains_text("#data-favorite", "Remove from favorites", timeout=15)
 
     browser.driver.get(f"{proxy.url}/data")  # a new visit starts where the user left off
@@ -103,10 +99,7 @@ def test_page_size_and_the_remembered_table(app_through_proxy: tuple[Any, Runnin
 
 def test_the_restricted_user_sees_the_permission_error(app_through_proxy: tuple[Any, RunningServer]) -> None:
     browser, proxy = app_through_proxy
-    browser.driver.get(f"{proxy.url}/.local/users")
-    browser.driver.find_element(By.CSS_SELECTOR, 'input[value="bob@example.com"]').click()
-    browser.driver.find_element(By.CSS_SELECTOR, 'button[type="submit"]').click()
-    browser.wait_for_text_to_equal("#home-user-email", "bob@example.com", timeout=15)
+    switch_user(browser, proxy, "bob@example.com")
     _open_data(browser, proxy)
     Select(browser.find_element("#data-schema")).select_by_visible_text("tpch")
 

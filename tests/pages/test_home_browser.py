@@ -10,6 +10,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from tests.conftest import RunningServer
+from tests.pages.browser import switch_user
 
 pytestmark = pytest.mark.browser
 
@@ -37,10 +38,7 @@ def test_home_shows_the_forwarded_user_and_live_status(app_through_proxy: tuple[
 def test_switching_user_in_the_proxy_changes_who_is_shown(app_through_proxy: tuple[Any, RunningServer]) -> None:
     browser, proxy = app_through_proxy
     browser.wait_for_text_to_equal("#home-user-email", "alice@example.com", timeout=15)
-    browser.driver.get(f"{proxy.url}/.local/users")
-    browser.driver.find_element(By.CSS_SELECTOR, 'input[value="bob@example.com"]').click()
-    browser.driver.find_element(By.CSS_SELECTOR, 'button[type="submit"]').click()
-    browser.wait_for_text_to_equal("#home-user-email", "bob@example.com", timeout=15)
+    switch_user(browser, proxy, "bob@example.com")
     browser.wait_for_text_to_equal("#home-user-display-name", "Bob Builder", timeout=15)
     assert "dapi-local-bob-0002" not in browser.driver.page_source
 

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 import requests
 from selenium.webdriver.common.by import By
-from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.conftest import RunningServer
+from tests.pages.browser import click, open_page, switch_user, type_into
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("clean_lakebase")]
 
@@ -29,57 +29,35 @@ def _wait_theme(browser: Any, mode: str) -> None:
     )
 
 
-def _click(browser: Any, element: Any) -> None:
-    """Scroll the element to the middle of the window, then click it as a user would."""
-    # Bootstrap scrolls smoothly; jump instead, so the click lands where the element is.
-    browser.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", element)
-    element.click()
-
-
-def _type_into(element: Any, text: str) -> None:
-    """Replace a controlled input's text with keystrokes (clear() bypasses React's change events)."""
-    element.send_keys(Keys.CONTROL, "a")
-    element.send_keys(Keys.DELETE)
-    element.send_keys(text)
-
-
-def _open(browser: Any, proxy: RunningServer, path: str) -> None:
-    browser.driver.get(f"{proxy.url}{path}")
-    browser.wait_for_element("#react-entry-point", timeout=15)
-
-
 def test_dark_theme_is_applied_at_once_remembered_and_personal(app_through_proxy: tuple[Any, RunningServer]) -> None:
     browser, proxy = app_through_proxy
-    _open(browser, proxy, "/preferences")
+    open_page(browser, proxy, "/preferences")
     browser.wait_for_element("#prefs-theme input[value='light']:checked", timeout=15)
     _wait_theme(browser, "light")
     browser.driver.find_element(By.CSS_SELECTOR, "label[for='_dbcprivate_radioitems_prefs-theme_input_dark']").click()
     _wait_theme(browser, "dark")
     browser.wait_for_contains_text("#prefs-feedback", "Theme saved: dark", timeout=15)
 
-    _open(browser, proxy, "/preferences")
+    open_page(browser, proxy, "/preferences")
     _wait_theme(browser, "dark")
-    _open(browser, proxy, "/")
+    open_page(browser, proxy, "/")
     _wait_theme(browser, "dark")
 
-    browser.driver.get(f"{proxy.url}/.local/users")
-    browser.driver.find_element(By.CSS_SELECTOR, 'input[value="bob@example.com"]').click()
-    browser.driver.find_element(By.CSS_SELECTOR, 'button[type="submit"]').click()
-    browser.wait_for_text_to_equal("#home-user-email", "bob@example.com", timeout=15)
+    switch_user(browser, proxy, "bob@example.com")
     _wait_theme(browser, "light")
 
 
 def test_invalid_json_is_explained_inline_and_nothing_is_saved(app_through_proxy: tuple[Any, RunningServer]) -> None:
     browser, proxy = app_through_proxy
-    _open(browser, proxy, "/preferences")
+    open_page(browser, proxy, "/preferences")
     browser.wait_for_text_to_equal("#prefs-json", "{}", timeout=15)
     editor = browser.find_element("#prefs-json")
-    _type_into(editor, '{"theme": {"mode": "purple"}}')
-    _click(browser, browser.find_element("#prefs-save-json"))
+    type_into(editor, '{"theme": {"mode": "purple"}}')
+    click(browser, browser.find_element("#prefs-save-json"))
     browser.wait_for_contains_text("#prefs-json-feedback", "Invalid theme: mode", timeout=15)
     assert "is-invalid" in str(editor.get_attribute("class"))
-    _type_into(editor, '{"theme": ')
-    _click(browser, browser.find_element("#prefs-save-json"))
+    type_into(editor, '{"theme": ')
+    click(browser, browser.find_element("#prefs-save-json"))
     browser.wait_for_contains_text("#prefs-json-feedback", "Not valid JSON", timeout=15)
     stored = requests.get(f"{proxy.url}/api/preferences", timeout=10).json()
     assert stored == []
@@ -96,9 +74,9 @@ def test_favorites_can_be_removed(app_through_proxy: tuple[Any, RunningServer]) 
         timeout=10,
     )
     assert saved.status_code == 200
-    _open(browser, proxy, "/preferences")
+    open_page(browser, proxy, "/preferences")
     browser.wait_for_contains_text("#prefs-favorites", "samples.tpch.orders", timeout=15)
-    _click(
+    click(
         browser, browser.driver.find_element(By.XPATH, "//button[contains(., 'samples.nyctaxi.trips from favorites')]")
     )
     browser.wait_for_contains_text("#prefs-feedback", "Removed samples.nyctaxi.trips", timeout=15)
@@ -109,14 +87,14 @@ def test_favorites_can_be_removed(app_through_proxy: tuple[Any, RunningServer]) 
 
 def test_layout_is_saved_and_the_default_page_opens_first(app_through_proxy: tuple[Any, RunningServer]) -> None:
     browser, proxy = app_through_proxy
-    _open(browser, proxy, "/preferences")
+    open_page(browser, proxy, "/preferences")
     browser.wait_for_element("#prefs-default-page", timeout=15)
     Select(browser.find_element("#prefs-default-page")).select_by_visible_text("Preferences")
     Select(browser.find_element("#prefs-page-size")).select_by_visible_text("250")
-    _click(browser, browser.find_element("#prefs-save-layout"))
+    click(browser, browser.find_element("#prefs-save-layout"))
     browser.wait_for_contains_text("#prefs-feedback", "Dashboard layout saved", timeout=15)
     stored = requests.get(f"{proxy.url}/api/preferences?preference_key=dashboard_layout", timeout=10).json()
     assert stored[0]["preference_value"]["default_page"] == "/preferences"
     assert stored[0]["preference_value"]["page_size"] == 250
-    _open(browser, proxy, "/")
+    open_page(browser, proxy, "/")
     browser.wait_for_element("#prefs-theme", timeout=15)  # opened on Preferences instead of Home
