@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -54,6 +55,7 @@ class Settings:
     sql_cloud_fetch: bool = True
     sql_telemetry: bool = True
     sql_pool_per_user: int = 4
+    query_registry_dir: str = os.path.join(tempfile.gettempdir(), "databricks-dash-template-queries")
     pg_host: str | None = None
     pg_port: int = 5432
     pg_database: str = "databricks_postgres"
@@ -105,6 +107,7 @@ class Settings:
             sql_cloud_fetch=_bool(environ, "DATABRICKS_SQL_CLOUD_FETCH", cls.sql_cloud_fetch),
             sql_telemetry=_bool(environ, "DATABRICKS_SQL_TELEMETRY", cls.sql_telemetry),
             sql_pool_per_user=_int(environ, "SQL_POOL_PER_USER", cls.sql_pool_per_user, 1, 32),
+            query_registry_dir=environ.get("QUERY_REGISTRY_DIR", cls.query_registry_dir),
             # The Apps runtime injects PGHOST; app.yaml also maps the database resource to LAKEBASE_HOST.
             pg_host=_optional(environ, "PGHOST") or _optional(environ, "LAKEBASE_HOST"),
             pg_port=_int(environ, "PGPORT", cls.pg_port, 1, 65535),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from typing import Any
 from urllib.parse import urlencode
 
@@ -53,6 +54,7 @@ CHART_AGGREGATION = "data-chart-aggregation"
 CHART_DRAW = "data-chart-draw"
 CHART = "data-chart"
 EXPORT = "data-export"
+CANCEL = "data-cancel"
 DEFAULT_TABLE = "samples.nyctaxi.trips"
 OPERATOR_LABELS = [
     ("=", "equals"),
@@ -126,7 +128,24 @@ def layout(**_: Any) -> html.Div:
                 className="mb-3",
             ),
             html.Div(id=STATUS, className="small mb-2", **aria(live="polite")),
-            dcc.Loading(html.Div(id=GRID), type="default", delay_show=300),
+            # A query still running after a second shows that it runs, and a way to stop it on the warehouse.
+            dcc.Loading(
+                html.Div(id=GRID),
+                delay_show=1000,
+                custom_spinner=html.Div(
+                    [
+                        html.Div(
+                            html.Div(className="progress-bar progress-bar-striped progress-bar-animated w-100"),
+                            className="progress mb-2",
+                            role="progressbar",
+                            **aria(label="Query running", valuetext="running"),
+                        ),
+                        html.P("Running on the SQL warehouse…", className="mb-2", role="status"),
+                        dbc.Button("Cancel query", id=CANCEL, color="danger", outline=True),
+                    ],
+                    className="bg-body p-3 border rounded shadow-sm",
+                ),
+            ),
             html.Nav(
                 [
                     dbc.Button("Previous", id=PREVIOUS, color="secondary", outline=True, className="me-2"),
@@ -357,10 +376,9 @@ def update_query(
     limit = int(page_size or 100)
     full_name = f"{catalog_name}.{schema_name}.{table_name}" if table_name else None
     if trigger == TABLE or not state or state.get("table") != full_name:
-        return (
-            {"table": full_name, "limit": limit, "offset": 0, "filters": [], "sort": None} if full_name else None
-        ), no_update
-    new = dict(state)
+        fresh: dict[str, Any] = {"table": full_name, "limit": limit, "offset": 0, "filters": [], "sort": None}
+        return (fresh | {"token": uuid.uuid4().hex} if full_name else None), no_update
+    new = dict(state) | {"token": uuid.uuid4().hex}  # each query its own token, for Cancel
     clear_value: Any = no_update
     if trigger == PREVIOUS:
         new["offset"] = max(0, state["offset"] - state["limit"])
@@ -437,6 +455,7 @@ def show_page(state: dict[str, Any] | None) -> tuple[Any, ...]:
             user=current_user(),
             limit=state["limit"],
             offset=state["offset"],
+            query_token=state.get("token"),
             **_service_args(state),
         )
     except ServiceError as error:
@@ -452,6 +471,20 @@ def show_page(state: dict[str, Any] | None) -> tuple[Any, ...]:
         badges,
         _export_href(state),
     )
+
+
+@callback(
+    Output(STATUS, "children", allow_duplicate=True),
+    Input(CANCEL, "n_clicks"),
+    State(STATE, "data"),
+    prevent_initial_call=True,
+)
+def cancel_query(n_clicks: int | None, state: dict[str, Any] | None) -> str:
+    """Stop the running page query on the warehouse (whichever worker runs it)."""
+    if not n_clicks or not state or not state.get("token"):
+        raise PreventUpdate
+    cancelled = warehouse.cancel_query(settings=app_settings(), user=current_user(), query_token=state["token"])
+    return "Cancelling the query on the warehouse…" if cancelled else "The query had already finished."
 
 
 @callback(

@@ -52,6 +52,49 @@ class WarehouseUnavailable(DatabaseUnavailable):
     default_message = "The SQL warehouse is temporarily unavailable."
 
 
+class QueryCancelled(ServiceError):
+    """The user cancelled the query; the warehouse stopped it."""
+
+    error_code = "QUERY_CANCELLED"
+    status = 409
+    default_message = "The query was cancelled on the warehouse."
+
+
+class QueryRegistry:
+    """Which statement runs for which query token, shared by every worker of the app on this machine
+    (a disk cache), so a Cancel click reaches the statement whichever worker serves it."""
+
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
+        self._cache: Any = None
+        self._lock = threading.Lock()
+
+    def _store(self) -> Any:
+        with self._lock:
+            if self._cache is None:
+                import diskcache
+
+                self._cache = diskcache.Cache(self.directory)
+            return self._cache
+
+    def register(self, token: str, statement_id: str, user_key: str) -> None:
+        self._store().set(f"query:{token}", (statement_id, user_key), expire=3600)
+
+    def forget(self, token: str) -> None:
+        self._store().delete(f"query:{token}")
+
+    def find(self, token: str) -> tuple[str, str] | None:
+        found = self._store().get(f"query:{token}")
+        return (str(found[0]), str(found[1])) if found else None
+
+
+_registries: dict[str, QueryRegistry] = {}
+
+
+def _registry(settings: Settings) -> QueryRegistry:
+    return _registries.setdefault(settings.query_registry_dir, QueryRegistry(settings.query_registry_dir))
+
+
 @dataclass(frozen=True)
 class TableRef:
     """catalog.schema.table, each part a plain identifier."""
@@ -251,10 +294,44 @@ def _translate(error: Exception, table: TableRef | None) -> ServiceError:
     )
 
 
+def _execute(
+    cursor: Any, settings: Settings, statement: str, parameters: dict[str, Any], query_token: str | None, key: str
+) -> None:
+    if query_token is None:
+        cursor.execute(statement, parameters)
+        return
+    # Started without waiting, so its id can be registered for Cancel, then polled until it ends.
+    cursor.execute_async(statement, parameters)
+    registry = _registry(settings)
+    registry.register(query_token, str(cursor.query_id), key)
+    try:
+        while cursor.is_query_pending():
+            time.sleep(0.02)
+        state = str(cursor.get_query_state())
+        if state.endswith("CANCELLED"):
+            raise QueryCancelled(technical_details={"query_token": query_token})
+        if state.endswith("FAILED"):
+            # The async result says only "failed"; asked again synchronously, the warehouse names its error
+            # class (INSUFFICIENT_PERMISSIONS, ...). Statements that fail do so before they run, so this is cheap.
+            cursor.execute(statement, parameters)
+            return
+        cursor.get_async_execution_result()
+    finally:
+        registry.forget(query_token)
+
+
 def run_query(
-    *, settings: Settings, user: UserIdentity, statement: str, parameters: dict[str, Any], table: TableRef | None = None
+    *,
+    settings: Settings,
+    user: UserIdentity,
+    statement: str,
+    parameters: dict[str, Any],
+    table: TableRef | None = None,
+    query_token: str | None = None,
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Run one SELECT as the user; a stale session is reopened and the query retried once."""
+    """Run one SELECT as the user; a stale session is reopened and the query retried once.
+
+    With a `query_token`, the statement can be cancelled meanwhile by `cancel_query` from any worker."""
     key = ConnectionCache.key(user)
     for attempt in (1, 2):
         connection = _cache.take(key)
@@ -263,14 +340,19 @@ def run_query(
             if connection is None:
                 connection = _connect(settings, user)
             with connection.cursor() as cursor:
-                cursor.execute(statement, parameters)
+                _execute(cursor, settings, statement, parameters, query_token, key)
                 rows = [tuple(row) for row in cursor.fetchall()]
                 columns = [d[0] for d in cursor.description or []]
+        except QueryCancelled:
+            _cache.give_back(key, connection, settings.sql_pool_per_user)
+            raise
         except ServiceError:
             raise
         except Exception as error:
             if connection is not None:
                 _close_quietly(connection)
+            if "CANCELED" in str(error) or "CANCELLED" in str(error):
+                raise QueryCancelled(technical_details={"query_token": query_token}) from error
             if attempt == 1 and _is_stale(error, reused=reused):
                 log.info("warehouse session went stale; reopening")
                 continue
@@ -392,8 +474,10 @@ def query_page(
     offset: int = 0,
     filters: Sequence[Filter] = (),
     sort: Sort | None = None,
+    query_token: str | None = None,
 ) -> QueryResult:
-    """One page of the table (limit 1..1000 from offset >= 0), filtered and sorted on the warehouse."""
+    """One page of the table (limit 1..1000 from offset >= 0), filtered and sorted on the warehouse;
+    a `query_token` lets `cancel_query` stop it while it runs."""
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}.", technical_details={"field": "limit"})
     if offset < 0:
@@ -404,7 +488,9 @@ def query_page(
     # One row more than asked says whether a next page exists.
     statement = f"SELECT {select} FROM {table.quoted}{where}{_order(sort, columns)} LIMIT {limit + 1} OFFSET {offset}"  # noqa: S608
     started = time.perf_counter()
-    names, rows = run_query(settings=settings, user=user, statement=statement, parameters=parameters, table=table)
+    names, rows = run_query(
+        settings=settings, user=user, statement=statement, parameters=parameters, table=table, query_token=query_token
+    )
     elapsed = round((time.perf_counter() - started) * 1000)
     page = [{name: _value(v) for name, v in zip(names, row, strict=True)} for row in rows[:limit]]
     log.info("query page", extra={"table": table.full_name, "offset": offset, "limit": limit, "duration_ms": elapsed})
@@ -498,6 +584,25 @@ def export_csv(
         yield buffer.getvalue()
 
     return lines()
+
+
+def cancel_query(*, settings: Settings, user: UserIdentity, query_token: str) -> bool:
+    """Cancel the user's statement running under `query_token` on the warehouse; False when none runs.
+
+    Only the user who started it may cancel it; the cancel goes through the Statement Execution API
+    as that user, so it works whichever worker runs the query."""
+    found = _registry(settings).find(query_token)
+    if found is None:
+        return False
+    statement_id, owner = found
+    if owner != ConnectionCache.key(user):
+        return False
+    try:
+        workspace.user_client(settings, user).statement_execution.cancel_execution(statement_id)
+    except Exception as error:
+        raise _translate(error, None) from error
+    log.info("cancelled a warehouse statement", extra={"statement_id": statement_id})
+    return True
 
 
 APP_IDENTITY = UserIdentity(user_id="app-service-principal", email=None, user_name=None, workspace_user=None)

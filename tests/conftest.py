@@ -109,7 +109,11 @@ def local_workspace(
 
 @pytest.fixture(scope="session")
 def settings(
-    local_workspace: RunningServer, directory: Directory, local_lakebase: LocalLakebase, local_warehouse: LocalWarehouse
+    local_workspace: RunningServer,
+    directory: Directory,
+    local_lakebase: LocalLakebase,
+    local_warehouse: LocalWarehouse,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Settings]:
     """Settings as the Apps runtime would inject them, pointed at the local workspace; schema migrated."""
     settings = Settings(
@@ -126,6 +130,7 @@ def settings(
         sql_use_sea=True,
         sql_cloud_fetch=False,
         sql_telemetry=False,
+        query_registry_dir=str(tmp_path_factory.mktemp("queries")),
     )
     upgrade_to_head(settings)
     yield settings

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from typing import Any
 
 import pytest
@@ -110,3 +111,19 @@ def test_the_restricted_user_sees_the_permission_error(app_through_proxy: tuple[
     browser.wait_for_contains_text("#data-grid", "CATALOG_PERMISSION_DENIED", timeout=15)
     assert "You don't have access to this table." in browser.find_element("#data-grid").text
     assert "no SELECT" in browser.find_element("#data-details").text
+
+
+def test_a_slow_query_shows_progress_and_cancel_stops_it_on_the_warehouse(
+    app_through_proxy: tuple[Any, RunningServer], local_warehouse: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    browser, proxy = app_through_proxy
+    _open_data(browser, proxy)
+    monkeypatch.setattr(local_warehouse, "min_statement_seconds", 8.0)
+    click(browser, browser.find_element("#data-next"))
+    cancel = browser.wait_for_element("#data-cancel", timeout=10)  # shown once the query has run a second
+    assert "Running on the SQL warehouse" in browser.driver.page_source
+    started = time.monotonic()
+    click(browser, cancel)
+    browser.wait_for_contains_text("#data-grid", "QUERY_CANCELLED", timeout=10)
+    assert time.monotonic() - started < 6  # stopped on the warehouse, not waited out
+    assert "cancelled on the warehouse" in browser.find_element("#data-grid").text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import duckdb
@@ -126,9 +128,12 @@ def test_pagination_limits(settings: Settings, limit: int, offset: int) -> None:
         warehouse.query_page(settings=settings, user=ALICE, table=TRIPS, limit=limit, offset=offset)
 
 
-def test_browse_without_select_is_ec004_and_hidden_is_not_found(settings: Settings) -> None:
+@pytest.mark.parametrize("query_token", [None, "cancellable-query"])
+def test_browse_without_select_is_ec004_and_hidden_is_not_found(settings: Settings, query_token: str | None) -> None:
     with pytest.raises(CatalogPermissionDenied) as denied:
-        warehouse.query_page(settings=settings, user=BOB, table=TableRef("samples", "tpch", "orders"))
+        warehouse.query_page(
+            settings=settings, user=BOB, table=TableRef("samples", "tpch", "orders"), query_token=query_token
+        )
     assert denied.value.technical_details["table"] == "orders"
     with pytest.raises(NotFound):
         warehouse.query_page(settings=settings, user=BOB, table=TableRef("samples", "tpch", "customer"))
@@ -207,3 +212,32 @@ def test_export_csv_streams_the_filtered_query(settings: Settings, local_warehou
 def test_duckdb_is_untouched_by_the_app(local_warehouse: LocalWarehouse) -> None:
     with pytest.raises(duckdb.Error):
         duck(local_warehouse, "DROP TABLE samples.nyctaxi.trips")  # attached read-only
+
+
+def test_a_running_query_is_cancelled_on_the_warehouse_by_its_owner_only(
+    settings: Settings, local_warehouse: LocalWarehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(local_warehouse, "min_statement_seconds", 5.0)
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append(warehouse.query_page(settings=settings, user=ALICE, table=TRIPS, query_token="tok-1"))
+        except warehouse.QueryCancelled as error:
+            outcome.append(error)
+
+    worker = threading.Thread(target=run)
+    started = time.monotonic()
+    worker.start()
+    registry = warehouse._registry(settings)
+    while registry.find("tok-1") is None:
+        assert time.monotonic() - started < 5, "the statement was never registered"
+        time.sleep(0.02)
+    assert warehouse.cancel_query(settings=settings, user=BOB, query_token="tok-1") is False  # not Bob's
+    assert warehouse.cancel_query(settings=settings, user=ALICE, query_token="tok-1") is True
+    worker.join(timeout=10)
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], warehouse.QueryCancelled)
+    assert time.monotonic() - started < 4  # stopped, not waited out
+    assert registry.find("tok-1") is None
+    assert warehouse.cancel_query(settings=settings, user=ALICE, query_token="tok-1") is False
