@@ -156,6 +156,10 @@ def serve_proxy(port: int, upstream: str) -> None:
     ).serve_forever()
 
 
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run_stack(environ: Mapping[str, str] | None = None) -> int:
     """Run everything `make run` needs; Ctrl-C stops all of it."""
     environ = dict(os.environ if environ is None else environ)
@@ -163,6 +167,8 @@ def run_stack(environ: Mapping[str, str] | None = None) -> int:
     STATE_DIR.mkdir(exist_ok=True)
     processes: list[subprocess.Popen[bytes]] = []
 
+    # SIGTERM (a supervisor, or a shell's background job, where SIGINT is ignored) stops everything too.
+    signal.signal(signal.SIGTERM, _interrupt)
     # Commands such as app.yaml's `gunicorn` come from this interpreter's environment, as on Databricks.
     environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), environ.get("PATH", "")])
 

@@ -90,9 +90,10 @@ def test_the_app_port_itself_refuses_requests_without_identity(stack: tuple[dict
     assert response.json()["error_code"] == "AUTH_REQUIRED"
 
 
-def test_ctrl_c_stops_every_process(stack: tuple[dict[str, int], subprocess.Popen[bytes]]) -> None:
+def test_stopping_the_stack_stops_every_process(stack: tuple[dict[str, int], subprocess.Popen[bytes]]) -> None:
+    """SIGTERM to the `make run` process alone: it must stop the workspace, Postgres, gunicorn and the proxy."""
     ports, process = stack
-    os.killpg(process.pid, signal.SIGINT)
+    process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=40) == 0
     deadline = time.monotonic() + 10
     while _group_alive(process.pid):  # nothing of the stack may be left in its process group
