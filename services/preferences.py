@@ -17,6 +17,7 @@ from services.errors import InvalidInput, NotFound
 from services.identity import UserIdentity
 from services.lakebase import call_with_retries, transaction
 from services.lakebase_schema import user_preferences
+from services.warehouse import Aggregation
 
 MAX_VALUE_BYTES = 100 * 1024
 TABLE_NAME_PATTERN = r"^[^.\s`'\";]+\.[^.\s`'\";]+\.[^.\s`'\";]+$"
@@ -37,7 +38,7 @@ class ChartDefaults(_Strict):
     """The chart the Data page draws first."""
 
     chart_type: Literal["bar", "line", "scatter"] = "bar"
-    aggregation: Literal["count", "sum", "avg", "min", "max"] = "count"
+    aggregation: Aggregation = "count"  # what the warehouse service aggregates
 
 
 class DashboardLayoutValue(_Strict):

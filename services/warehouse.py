@@ -18,8 +18,8 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any, Literal, get_args
 from urllib.parse import urlparse
 
 from databricks import sql as dbsql
@@ -35,9 +35,9 @@ log = logging.getLogger(__name__)
 # look-alikes never reach SQL, even quoted.
 IDENTIFIER = re.compile(r"^(?!.*--)[A-Za-z0-9_][A-Za-z0-9_-]{0,254}$")
 Operator = Literal["=", "!=", "<", "<=", ">", ">=", "contains", "starts_with", "is_null", "not_null"]
-OPERATORS: tuple[str, ...] = ("=", "!=", "<", "<=", ">", ">=", "contains", "starts_with", "is_null", "not_null")
+OPERATORS: tuple[str, ...] = get_args(Operator)
 Aggregation = Literal["count", "sum", "avg", "min", "max"]
-AGGREGATIONS: tuple[str, ...] = ("count", "sum", "avg", "min", "max")
+AGGREGATIONS: tuple[str, ...] = get_args(Aggregation)
 MAX_LIMIT = 1000
 MAX_FILTERS = 20
 MAX_CHART_GROUPS = 1000
@@ -174,17 +174,12 @@ class ChartData:
 # Connections ---------------------------------------------------------------------------------------
 
 
-@dataclass
-class _Idle:
-    connections: list[Any] = field(default_factory=list)
-
-
 class ConnectionCache:
     """Open connections kept per user (by a hash of their token), so a click does not open a session."""
 
     def __init__(self, max_total: int = 32) -> None:
         self.max_total = max_total
-        self._idle: OrderedDict[str, _Idle] = OrderedDict()
+        self._idle: OrderedDict[str, list[Any]] = OrderedDict()
         self._lock = threading.Lock()
         self.opened = 0
 
@@ -196,32 +191,32 @@ class ConnectionCache:
     def take(self, key: str) -> Any | None:
         with self._lock:
             idle = self._idle.get(key)
-            if idle and idle.connections:
+            if idle:
                 self._idle.move_to_end(key)
-                return idle.connections.pop()
+                return idle.pop()
         return None
 
     def give_back(self, key: str, connection: Any, per_user: int) -> None:
         to_close = []
         with self._lock:
-            idle = self._idle.setdefault(key, _Idle())
+            idle = self._idle.setdefault(key, [])
             self._idle.move_to_end(key)
-            if len(idle.connections) < per_user:
-                idle.connections.append(connection)
+            if len(idle) < per_user:
+                idle.append(connection)
             else:
                 to_close.append(connection)
-            while sum(len(i.connections) for i in self._idle.values()) > self.max_total:
+            while sum(map(len, self._idle.values())) > self.max_total:
                 oldest_key, oldest = next(iter(self._idle.items()))
-                if oldest.connections:
-                    to_close.append(oldest.connections.pop(0))
-                if not oldest.connections:
+                if oldest:
+                    to_close.append(oldest.pop(0))
+                if not oldest:
                     del self._idle[oldest_key]
         for connection in to_close:
             _close_quietly(connection)
 
     def clear(self) -> None:
         with self._lock:
-            connections = [c for idle in self._idle.values() for c in idle.connections]
+            connections = [c for idle in self._idle.values() for c in idle]
             self._idle.clear()
         for connection in connections:
             _close_quietly(connection)

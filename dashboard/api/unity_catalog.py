@@ -62,7 +62,7 @@ class TablesQuery(BaseModel):
 class FilterBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     column: str
-    operator: Literal["=", "!=", "<", "<=", ">", ">=", "contains", "starts_with", "is_null", "not_null"] = "="
+    operator: warehouse.Operator = "="
     value: str | int | float | bool | None = None
 
 
