@@ -306,6 +306,38 @@ def bench_data_users(users: int, seconds: float) -> dict[str, Any]:
     return summary(samples) | {"users": users}
 
 
+TRIP = {"trip_distance": 3.2, "pickup_hour": 8, "pickup_zip": 10003, "dropoff_zip": 10011}
+
+
+def invoke_through_stack(session: requests.Session) -> None:
+    """One taxi-fare prediction through the proxy, the app's REST route, the SDK, the workspace and MLflow."""
+    response = session.post(
+        f"http://127.0.0.1:{PORTS.proxy}/api/model-serving/invoke",
+        json={"endpoint_name": "taxi-fare", "inputs": {"dataframe_records": [TRIP]}},
+    )
+    response.raise_for_status()
+    if response.json()["status"] != "SUCCESS":
+        raise RuntimeError(f"the invocation did not succeed: {response.text[:300]}")
+
+
+def bench_model_serving(state_dir: Path, rounds: int) -> dict[str, Any]:
+    """The same row: end to end (logged in the history) vs the model's own predict in this process."""
+    import mlflow.pyfunc
+    import pandas as pd
+
+    model = mlflow.pyfunc.load_model(str(state_dir / "models" / "taxi_fare"))
+    frame = pd.DataFrame([TRIP])
+    session = requests.Session()
+    for _ in range(10):
+        invoke_through_stack(session)
+        model.predict(frame)
+    stack = [timed(partial(invoke_through_stack, session)) for _ in range(rounds)]
+    alone = [timed(partial(model.predict, frame)) for _ in range(rounds)]
+    figures: dict[str, Any] = {"end_to_end": summary(stack), "in_process_predict": summary(alone)}
+    figures["p95_overhead_ms"] = round(figures["end_to_end"]["p95_ms"] - figures["in_process_predict"]["p95_ms"], 2)
+    return figures
+
+
 def main() -> int:
     rounds = int(os.environ.get("BENCH_ROUNDS", "200"))
     load_seconds = float(os.environ.get("BENCH_LOAD_SECONDS", "15"))
@@ -324,6 +356,7 @@ def main() -> int:
             "10": ten | {"p95_ratio_to_1_user": round(ten["p95_ms"] / single["p95_ms"], 2)},
         }
         results["preferences"] = bench_preferences(directory, rounds)
+        results["model_serving"] = bench_model_serving(Path(state), rounds)
         load = {n: bench_preference_users(n, load_seconds, think_seconds) for n in (1, 10, 50)}
         for n in (10, 50):
             load[n]["p95_ratio_to_1_user"] = round(load[n]["p95_ms"] / load[1]["p95_ms"], 2)
@@ -372,6 +405,14 @@ def print_table(results: dict[str, Any]) -> None:
             f"bare psycopg {prefs['bare_read']['p50_ms']} / {prefs['bare_read']['p95_ms']} ms",
         ),
     ]
+    model = results["model_serving"]
+    rows.append(
+        (
+            "Model invocation, taxi-fare, REST end to end (p50 / p95)",
+            f"{model['end_to_end']['p50_ms']} / {model['end_to_end']['p95_ms']} ms",
+            f"in-process predict {model['in_process_predict']['p50_ms']} / {model['in_process_predict']['p95_ms']} ms",
+        )
+    )
     for n, figures in results["preferences_concurrent"].items():  # each user thinks ~1 s between steps
         ratio = figures.get("p95_ratio_to_1_user")
         rows.append(

@@ -124,3 +124,18 @@ def table_details(details: Mapping[str, Any]) -> html.Div:
             ),
         ]
     )
+
+
+def result_table(columns: Sequence[str], rows: Sequence[Mapping[str, Any]], *, caption: str) -> html.Div:
+    """A read-only table with a caption (its accessible name) and column headers."""
+    return html.Div(
+        html.Table(
+            [
+                html.Caption(caption, className="caption-top"),
+                html.Thead(html.Tr([html.Th(c, scope="col") for c in columns])),
+                html.Tbody([html.Tr([html.Td(_cell(row.get(c))) for c in columns]) for row in rows]),
+            ],
+            className="table table-sm table-striped mb-0",
+        ),
+        className="table-responsive",
+    )

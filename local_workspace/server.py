@@ -17,6 +17,7 @@ from local_workspace.identities import M2M_TOKEN_LIFETIME_SECONDS, Directory, Pr
 
 if TYPE_CHECKING:
     from local_workspace.lakebase import LocalLakebase
+    from local_workspace.serving import LocalServing
     from local_workspace.warehouse import LocalWarehouse
 
 # Paths anyone may call: discovery and the token endpoint itself.
@@ -26,6 +27,8 @@ PUBLIC_PATHS = (
     "/oidc/v1/token",
     "/healthz",
 )
+# Controls of the local stand-ins (serving endpoints made slow or not ready): loopback only, no token.
+LOCAL_CONTROL_PREFIX = "/.local/"
 
 
 class DatabricksError(Exception):
@@ -62,11 +65,13 @@ def create_workspace_app(
     *,
     lakebase: LocalLakebase | None = None,
     warehouse: LocalWarehouse | None = None,
+    serving: LocalServing | None = None,
 ) -> Flask:
     """Build the local workspace's WSGI app; with `lakebase` it serves the Database API for it, with
-    `warehouse` the Statement Execution and Unity Catalog APIs."""
+    `warehouse` the Statement Execution and Unity Catalog APIs, with `serving` the serving endpoints."""
     directory = directory or Directory.load()
     app = Flask("local_workspace")
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # an OpenAPI document's columns keep their order
     app.config["DIRECTORY"] = directory
     if lakebase is not None:
         app.register_blueprint(database_blueprint(lakebase))
@@ -74,6 +79,10 @@ def create_workspace_app(
         from local_workspace.warehouse import warehouse_blueprint
 
         app.register_blueprint(warehouse_blueprint(warehouse))
+    if serving is not None:
+        from local_workspace.serving import serving_blueprint
+
+        app.register_blueprint(serving_blueprint(serving))
 
     @app.errorhandler(DatabricksError)
     def databricks_error(error: DatabricksError) -> tuple[Response, int]:
@@ -94,7 +103,7 @@ def create_workspace_app(
 
     @app.before_request
     def authenticate() -> None:
-        if request.path in PUBLIC_PATHS:
+        if request.path in PUBLIC_PATHS or request.path.startswith(LOCAL_CONTROL_PREFIX):
             return
         token = _bearer_token()
         if token is None:

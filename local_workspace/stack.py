@@ -20,7 +20,9 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from local_workspace.catalog import LocalCatalog
 from local_workspace.identities import Directory
 from local_workspace.lakebase import DATABASE, LocalLakebase, lifetime_from_env
+from local_workspace.models import train_models
 from local_workspace.sample_data import DEFAULT_TRIPS, generate
+from local_workspace.serving import DEFAULT_SERVING_FILE, LocalServing, load_endpoint_configs
 from local_workspace.warehouse import LocalWarehouse
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -132,8 +134,15 @@ def build_warehouse(state_dir: Path, environ: Mapping[str, str]) -> LocalWarehou
     return warehouse
 
 
+def build_serving(state_dir: Path, warehouse: LocalWarehouse, config_file: Path = DEFAULT_SERVING_FILE) -> LocalServing:
+    """Serving endpoints (serving.toml) over models trained from the warehouse's sample data (once)."""
+    models = train_models(state_dir / "models", warehouse.catalog.database)
+    return LocalServing(load_endpoint_configs(config_file), models)
+
+
 def serve_workspace(port: int, lakebase_port: int) -> None:
-    """Serve the local workspace on loopback, with the Lakebase instance and SQL warehouse it owns."""
+    """Serve the local workspace on loopback, with the Lakebase instance, SQL warehouse and serving
+    endpoints it owns."""
     from local_workspace.server import create_workspace_app
 
     lakebase = LocalLakebase(STATE_DIR / "lakebase", lakebase_port, token_lifetime_seconds=lifetime_from_env())
@@ -141,7 +150,10 @@ def serve_workspace(port: int, lakebase_port: int) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     lakebase.start()
     try:
-        app = create_workspace_app(lakebase=lakebase, warehouse=build_warehouse(STATE_DIR, os.environ))
+        warehouse = build_warehouse(STATE_DIR, os.environ)
+        serving = build_serving(STATE_DIR, warehouse)
+        serving.load()
+        app = create_workspace_app(lakebase=lakebase, warehouse=warehouse, serving=serving)
         make_server("127.0.0.1", port, app, threaded=True, request_handler=QuietRequestHandler).serve_forever()
     finally:
         lakebase.stop()

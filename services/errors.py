@@ -112,3 +112,11 @@ class WorkspaceUnavailable(ServiceError):
     error_code = "WORKSPACE_UNAVAILABLE"
     status = 503
     default_message = "The Databricks workspace is temporarily unavailable."
+
+
+class ModelTimeout(ServiceError):
+    """A serving endpoint did not answer before the caller's deadline (logged with status TIMEOUT)."""
+
+    error_code = "MODEL_TIMEOUT"
+    status = 504
+    default_message = "The model did not answer in time. Try again, or allow it a longer timeout."

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from dashboard.settings import Settings
-from services import lakebase, warehouse, workspace
+from services import lakebase, model_serving, warehouse, workspace
 from services.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,13 @@ INTEGRATIONS: list[Integration] = [
         required=True,
         is_configured=lakebase.is_configured,
         probe=lakebase.ping,
+    ),
+    Integration(
+        key="model_serving",
+        name="Model Serving",
+        required=False,  # the data pages work without it; its page shows EC-001 when it is down
+        is_configured=model_serving.is_configured,
+        probe=model_serving.ping,
     ),
 ]
 

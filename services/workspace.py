@@ -5,17 +5,22 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from databricks.sdk import WorkspaceClient
 from databricks.sdk import errors as sdk_errors
+from databricks.sdk.clock import RealClock
 from databricks.sdk.config import Config
+from databricks.sdk.credentials_provider import CredentialsProvider, CredentialsStrategy
 
 from dashboard.settings import Settings
 from services.errors import AuthRequired, PermissionDenied, ServiceError, WorkspaceUnavailable
 from services.identity import UserIdentity
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 HTTP_TIMEOUT_SECONDS = 30
 # The SDK retries transient failures for 5 minutes by default; a page must answer sooner than that.
 RETRY_TIMEOUT_SECONDS = 5
@@ -82,6 +87,63 @@ def user_client(settings: Settings, user: UserIdentity) -> WorkspaceClient:
         return service_principal_client(settings)
     # auth_type="pat": the service principal's variables are also set, and would otherwise conflict.
     return _client(host=_require_host(settings), token=user.access_token, auth_type="pat")
+
+
+class _SdkRetrySkipped(Exception):
+    """Raised where the SDK would sleep before retrying; its __context__ is the error it would retry."""
+
+
+class _NoSdkRetryClock(RealClock):
+    """The SDK's clock, except that its retry loop stops at the first sleep: the caller retries instead."""
+
+    def sleep(self, seconds: float) -> None:
+        raise _SdkRetrySkipped
+
+
+class _SharedCredentials(CredentialsStrategy):
+    """Another client's credentials, so a short-lived client of the service principal reuses its token."""
+
+    def __init__(self, config: Config) -> None:
+        self._config = config
+
+    def auth_type(self) -> str:
+        return str(self._config.auth_type or "shared")
+
+    def __call__(self, cfg: Config) -> CredentialsProvider:
+        return self._config.authenticate
+
+
+class DeadlineClients:
+    """Clients for the attempts of one call that must end by a deadline, and that its caller retries.
+
+    As the user (else the service principal, as user_client). The configuration is resolved once; each
+    attempt gets a client whose HTTP timeout is the time left, with the SDK's own retries off (they would
+    sleep past the deadline). Call through `without_sdk_retries`."""
+
+    def __init__(self, settings: Settings, user: UserIdentity) -> None:
+        host = _require_host(settings)
+        # A short retry budget for the configuration's own discovery call, should the host be down.
+        options: dict[str, Any] = {"clock": _NoSdkRetryClock(), "retry_timeout_seconds": 1}
+        if user.access_token:
+            self._config = Config(host=host, token=user.access_token, auth_type="pat", **options)
+        else:
+            shared = _SharedCredentials(service_principal_client(settings).config)
+            self._config = Config(host=host, credentials_strategy=shared, **options)
+
+    def client(self, timeout_seconds: float) -> WorkspaceClient:
+        """A client whose requests give up after `timeout_seconds`."""
+        self._config.http_timeout_seconds = max(0.05, timeout_seconds)
+        return WorkspaceClient(config=self._config)
+
+
+def without_sdk_retries(call: Callable[[], T]) -> T:
+    """Run a call of a `deadline_client`; an error the SDK would have retried is raised as it is."""
+    try:
+        return call()
+    except _SdkRetrySkipped as skipped:
+        if skipped.__context__ is None:
+            raise
+        raise skipped.__context__ from None
 
 
 def translate_error(error: Exception, *, action: str) -> ServiceError:

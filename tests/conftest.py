@@ -22,7 +22,8 @@ from local_workspace.identities import Directory
 from local_workspace.lakebase import LocalLakebase
 from local_workspace.proxy import AppsProxy
 from local_workspace.server import create_workspace_app
-from local_workspace.stack import build_warehouse
+from local_workspace.serving import EndpointConfig, LocalServing
+from local_workspace.stack import build_serving, build_warehouse
 from local_workspace.warehouse import LocalWarehouse
 from services.lakebase import close_databases
 from services.migrations import upgrade_to_head
@@ -98,11 +99,37 @@ def local_warehouse(tmp_path_factory: pytest.TempPathFactory) -> LocalWarehouse:
 
 
 @pytest.fixture(scope="session")
+def local_serving(local_warehouse: LocalWarehouse, tmp_path_factory: pytest.TempPathFactory) -> LocalServing:
+    """The serving endpoints of serving.toml over models trained from the sample trips and iris."""
+    serving = build_serving(tmp_path_factory.mktemp("serving"), local_warehouse)
+    serving.load()
+    return serving
+
+
+@pytest.fixture
+def serving_endpoints(local_serving: LocalServing) -> Iterator[LocalServing]:
+    """The local serving endpoints, put back as they were (ready, fast, unthrottled) after the test."""
+    before: list[EndpointConfig] = local_serving.configs()
+    yield local_serving
+    for config in before:
+        local_serving.configure(
+            config.name,
+            state=config.state,
+            config_update=config.config_update,
+            latency_ms=config.latency_ms,
+            throttled_requests=config.throttled_requests,
+            users=config.users,
+        )
+
+
+@pytest.fixture(scope="session")
 def local_workspace(
-    directory: Directory, local_lakebase: LocalLakebase, local_warehouse: LocalWarehouse
+    directory: Directory, local_lakebase: LocalLakebase, local_warehouse: LocalWarehouse, local_serving: LocalServing
 ) -> Iterator[RunningServer]:
     """The local workspace's REST API on a free loopback port."""
-    running = serve_in_thread(create_workspace_app(directory, lakebase=local_lakebase, warehouse=local_warehouse))
+    running = serve_in_thread(
+        create_workspace_app(directory, lakebase=local_lakebase, warehouse=local_warehouse, serving=local_serving)
+    )
     yield running
     running.stop()
 
