@@ -30,7 +30,7 @@ ENDPOINT_DETAILS = "serving-endpoint-details"
 FIELDS = "serving-fields"
 FIELD = "serving-field"
 FIELD_SPECS = "serving-field-specs"
-INPUT_TABS = "serving-input-tabs"
+INPUT_MODE = "serving-input-mode"
 JSON_EDITOR = "serving-json"
 TIMEOUT = "serving-timeout"
 INVOKE = "serving-invoke"
@@ -86,26 +86,33 @@ def layout(**_: Any) -> html.Div:
                     dbc.Col(
                         _card(
                             "Input",
-                            dbc.Tabs(
+                            html.Fieldset(
                                 [
-                                    dbc.Tab(html.Div(id=FIELDS, className="pt-3"), label="Form", tab_id="form"),
-                                    dbc.Tab(
-                                        html.Div(
-                                            labelled_textarea(
-                                                JSON_EDITOR,
-                                                "Request JSON",
-                                                rows=10,
-                                                help_text="An object with exactly one of dataframe_records, "
-                                                "dataframe_split, instances or inputs.",
-                                            ),
-                                            className="pt-3",
-                                        ),
-                                        label="JSON",
-                                        tab_id="json",
+                                    html.Legend("Give the input as", className="form-label fs-6"),
+                                    dbc.RadioItems(
+                                        id=INPUT_MODE,
+                                        options=[
+                                            {"label": "Form", "value": "form"},
+                                            {"label": "JSON", "value": "json"},
+                                        ],
+                                        value="form",
+                                        inline=True,
                                     ),
                                 ],
-                                id=INPUT_TABS,
-                                active_tab="form",
+                                className="mb-2",
+                            ),
+                            html.Div(id=FIELDS, className="pt-2"),
+                            html.Div(
+                                labelled_textarea(
+                                    JSON_EDITOR,
+                                    "Request JSON",
+                                    rows=10,
+                                    help_text="An object with exactly one of dataframe_records, "
+                                    "dataframe_split, instances or inputs.",
+                                ),
+                                id=f"{JSON_EDITOR}-section",
+                                className="pt-2",
+                                hidden=True,
                             ),
                             dbc.Row(
                                 [
@@ -145,6 +152,12 @@ def layout(**_: Any) -> html.Div:
             ),
         ]
     )
+
+
+@callback(Output(FIELDS, "hidden"), Output(f"{JSON_EDITOR}-section", "hidden"), Input(INPUT_MODE, "value"))
+def show_input_mode(mode: str | None) -> tuple[bool, bool]:
+    """The form or the JSON editor, as chosen."""
+    return mode == "json", mode != "json"
 
 
 def _endpoint_label(endpoint: model_serving.ModelEndpoint) -> list[Any]:
@@ -210,7 +223,7 @@ def _fields_form(specs: list[dict[str, Any]], record: dict[str, Any]) -> Any:
     Output(FIELDS, "children"),
     Output(FIELD_SPECS, "data"),
     Output(JSON_EDITOR, "value"),
-    Output(INPUT_TABS, "active_tab"),
+    Output(INPUT_MODE, "value"),
     Input(ENDPOINT, "value"),
     Input(PENDING, "data"),
 )
@@ -243,7 +256,9 @@ def show_endpoint(name: str | None, pending: dict[str, Any] | None) -> tuple[Any
     rows = payload.get("dataframe_records") if isinstance(payload, dict) else None
     record = rows[0] if isinstance(rows, list) and rows and isinstance(rows[0], dict) else {}
     # A loaded input that the form cannot show (several rows, another format) opens in the JSON tab.
-    tab = "json" if loaded and (not isinstance(rows, list) or len(rows) != 1) else "form"
+    tab: Any = no_update
+    if loaded:
+        tab = "form" if isinstance(rows, list) and len(rows) == 1 else "json"
     return details, _fields_form(specs, record), specs, json.dumps(payload, indent=2), tab
 
 
@@ -331,7 +346,7 @@ def _result(result: model_serving.InferenceResult, payload: dict[str, Any]) -> h
     Output(f"{JSON_EDITOR}-feedback", "children"),
     Input(INVOKE, "n_clicks"),
     State(ENDPOINT, "value"),
-    State(INPUT_TABS, "active_tab"),
+    State(INPUT_MODE, "value"),
     State(FIELD_SPECS, "data"),
     State({"type": FIELD, "name": ALL}, "value"),
     State(JSON_EDITOR, "value"),

@@ -87,7 +87,9 @@ def test_invalid_json_is_explained_inline_and_not_sent(app_through_proxy: tuple[
     browser, proxy = app_through_proxy
     open_page(browser, proxy, "/model-serving")
     choose_endpoint(browser, "taxi-fare")
-    browser.driver.find_element(By.LINK_TEXT, "JSON").click()
+    browser.driver.find_element(
+        By.CSS_SELECTOR, "label[for='_dbcprivate_radioitems_serving-input-mode_input_json']"
+    ).click()
     editor = browser.wait_for_element("#serving-json", timeout=15)
     WebDriverWait(browser.driver, 15).until(lambda _: "dataframe_records" in str(editor.get_attribute("value")))
     type_into(editor, '{"dataframe_records": [')

@@ -1,0 +1,64 @@
+"""Fares: the worked example of README's "Add a page" — average taxi fare by drop-off zip, for trips at
+least as long as the user chooses, aggregated on the SQL warehouse as the signed-in user.
+
+A page is one module in pages/: register it, give it a layout, and write thin callbacks that ask a
+service and render the answer. Nothing else needs to change: the navbar lists it, and its ids start
+with the page's name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+from dash import Input, Output, callback, dcc, html
+
+from components.accessibility import aria
+from components.feedback import error_alert
+from dashboard.request_context import app_settings, current_user
+from services import warehouse
+from services.errors import ServiceError
+
+dash.register_page(__name__, path="/fares", name="Fares", title="Fares · Databricks Dash Template", order=50)
+
+MIN_DISTANCE = "fares-min-distance"
+CHART = "fares-chart"
+TRIPS = warehouse.TableRef("samples", "nyctaxi", "trips")
+
+
+def layout(**_: Any) -> html.Div:
+    """A control and the chart it drives."""
+    return html.Div(
+        [
+            html.H1("Fares by drop-off zip", className="h3"),
+            html.P("Average fare per drop-off zip code, computed on the SQL warehouse with your permissions."),
+            dbc.Label("Shortest trip (miles)", html_for=MIN_DISTANCE),
+            dbc.Input(id=MIN_DISTANCE, type="number", min=0, max=50, step=0.5, value=0, debounce=True),
+            html.Div(dbc.Spinner(size="sm"), id=CHART, className="mt-3", **aria(live="polite")),
+        ]
+    )
+
+
+@callback(Output(CHART, "children"), Input(MIN_DISTANCE, "value"))
+def show_fares(min_distance: float | None) -> Any:
+    """Ask the warehouse service for the aggregate, and draw it (or show its error)."""
+    try:
+        chart = warehouse.aggregate(
+            settings=app_settings(),
+            user=current_user(),
+            table=TRIPS,
+            x="dropoff_zip",
+            y="fare_amount",
+            aggregation="avg",
+            filters=[warehouse.Filter("trip_distance", ">=", float(min_distance or 0))],
+        )
+    except ServiceError as error:
+        return error_alert(error.to_body())
+    figure = go.Figure(go.Bar(x=chart.x, y=chart.y, name="average fare"))
+    figure.update_layout(xaxis_title="drop-off zip", yaxis_title="average fare ($)", margin={"t": 10})
+    caption = f"Average fare for {len(chart.x)} drop-off zips, trips of {min_distance or 0} miles or more"
+    return html.Figure(
+        [dcc.Graph(figure=figure, config={"displaylogo": False}), html.Figcaption(caption, className="small")]
+    )

@@ -1,0 +1,131 @@
+"""WCAG 2.1 A and AA checks by axe-core (shipped in the axe-core-python wheel; nothing fetched) on every
+page, in the light and the dark theme, including the states a user opens: a grid and a chart, an error
+banner, predictions and the history table."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import axe_core_python
+import pytest
+import requests
+from selenium.webdriver.support.select import Select
+from selenium.webdriver.support.wait import WebDriverWait
+
+from tests.conftest import RunningServer
+from tests.pages.browser import click, open_page, switch_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("clean_lakebase")]
+
+AXE_SCRIPT = (Path(axe_core_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
+WCAG_21_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(browser: Any) -> list[dict[str, Any]]:
+    """What axe-core finds against WCAG 2.1 A and AA on the page as it is now."""
+    browser.driver.execute_script(AXE_SCRIPT)
+    options = json.dumps({"runOnly": {"type": "tag", "values": WCAG_21_A_AA}})
+    results = browser.driver.execute_async_script(
+        f"const done = arguments[arguments.length - 1]; axe.run(document, {options}).then(done);"
+    )
+    violations: list[dict[str, Any]] = results["violations"]
+    return violations
+
+
+def report(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}")
+        for node in violation["nodes"][:5]:
+            lines.append(f"    {node['target']}: {node.get('failureSummary', '').splitlines()[-1:]}")
+    return "\n".join(lines)
+
+
+def set_theme(proxy: RunningServer, mode: str, user: str = "alice@example.com") -> None:
+    requests.post(
+        f"{proxy.url}/api/preferences",
+        json={"preference_key": "theme", "preference_value": {"mode": mode}},
+        cookies={"local_apps_user": user},
+        timeout=10,
+    ).raise_for_status()
+
+
+def wait_theme(browser: Any, mode: str) -> None:
+    WebDriverWait(browser.driver, 15).until(
+        lambda _: browser.driver.find_element("tag name", "html").get_attribute("data-bs-theme") == mode
+    )
+
+
+def home(browser: Any, proxy: RunningServer) -> None:
+    open_page(browser, proxy, "/")
+    browser.wait_for_element('[data-integration="lakebase"][data-state="up"]', timeout=20)
+
+
+def data_with_chart(browser: Any, proxy: RunningServer) -> None:
+    open_page(browser, proxy, "/data")
+    browser.wait_for_contains_text("#data-status", "Rows 1–100", timeout=20)
+    Select(browser.find_element("#data-chart-x")).select_by_visible_text("dropoff_zip")
+    Select(browser.find_element("#data-chart-aggregation")).select_by_visible_text("count")
+    click(browser, browser.find_element("#data-chart-draw"))
+    browser.wait_for_element("#data-chart .js-plotly-plot", timeout=20)
+
+
+def data_with_error_banner(browser: Any, proxy: RunningServer) -> None:
+    switch_user(browser, proxy, "bob@example.com")
+    open_page(browser, proxy, "/data")
+    browser.wait_for_contains_text("#data-status", "Rows 1–100", timeout=20)
+    Select(browser.find_element("#data-schema")).select_by_visible_text("tpch")
+    browser.wait_for_contains_text("#data-grid", "CATALOG_PERMISSION_DENIED", timeout=15)
+
+
+def serving_with_result_and_history(browser: Any, proxy: RunningServer) -> None:
+    open_page(browser, proxy, "/model-serving")
+    browser.wait_for_element("label[for='_dbcprivate_radioitems_serving-endpoint_input_taxi-fare']", timeout=15).click()
+    browser.wait_for_element('input[id=\'{"name":"trip_distance","type":"serving-field"}\']', timeout=15)
+    click(browser, browser.find_element("#serving-invoke"))
+    browser.wait_for_contains_text("#serving-predictions", "SUCCESS", timeout=20)
+    browser.wait_for_element("#serving-history tr[data-log-id]", timeout=15)
+
+
+def serving_with_error(browser: Any, proxy: RunningServer) -> None:
+    open_page(browser, proxy, "/model-serving")
+    browser.wait_for_element("label[for='_dbcprivate_radioitems_serving-endpoint_input_taxi-fare']", timeout=15).click()
+    browser.wait_for_element('input[id=\'{"name":"trip_distance","type":"serving-field"}\']', timeout=15)
+    from tests.pages.browser import type_into
+
+    type_into(
+        browser.driver.find_element("css selector", 'input[id=\'{"name":"pickup_hour","type":"serving-field"}\']'),
+        "1.5",
+    )
+    click(browser, browser.find_element("#serving-invoke"))
+    browser.wait_for_contains_text("#serving-result", "INVALID_INPUT", timeout=20)
+
+
+def preferences(browser: Any, proxy: RunningServer) -> None:
+    open_page(browser, proxy, "/preferences")
+    browser.wait_for_element("#prefs-theme input:checked", timeout=15)
+
+
+STATES: dict[str, Callable[[Any, RunningServer], None]] = {
+    "home": home,
+    "data-grid-and-chart": data_with_chart,
+    "data-error-banner": data_with_error_banner,
+    "serving-result-and-history": serving_with_result_and_history,
+    "serving-error": serving_with_error,
+    "preferences": preferences,
+}
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("state", list(STATES))
+def test_no_wcag_21_a_or_aa_violations(app_through_proxy: tuple[Any, RunningServer], state: str, theme: str) -> None:
+    browser, proxy = app_through_proxy
+    for user in ("alice@example.com", "bob@example.com"):
+        set_theme(proxy, theme, user)
+    STATES[state](browser, proxy)
+    wait_theme(browser, theme)
+    violations = axe_violations(browser)
+    assert violations == [], f"{state} in the {theme} theme:\n{report(violations)}"
