@@ -25,6 +25,7 @@ import requests
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.config import Config
 
+from bench.journeys import INVOKE_BODY, TRIP, grid_request
 from local_workspace.identities import Directory
 from local_workspace.lakebase import DATABASE, INSTANCE_NAME
 from local_workspace.stack import REPO_ROOT, StackPorts, app_command, app_environment, wait_until_ready
@@ -56,8 +57,9 @@ def timed(operation: Callable[[], object]) -> float:
 
 
 @contextmanager
-def local_stack(state_dir: Path) -> Iterator[float]:
-    """The whole local stack on PORTS; yields the app's cold start (process start to a ready /readyz) in ms."""
+def local_stack(state_dir: Path) -> Iterator[tuple[float, int]]:
+    """The whole local stack on PORTS; yields the app's cold start (process start to a ready /readyz) in ms,
+    and the pid of its gunicorn master."""
     env = os.environ | {
         "LOCAL_PROXY_PORT": str(PORTS.proxy),
         "DATABRICKS_APP_PORT": str(PORTS.app),
@@ -112,7 +114,7 @@ def local_stack(state_dir: Path) -> Iterator[float]:
         )
         processes.append(proxy)
         wait_until_ready(f"http://127.0.0.1:{PORTS.proxy}/healthz", processes=processes)
-        yield cold_start_ms
+        yield cold_start_ms, app.pid
     finally:
         for process in reversed(processes):
             if process.poll() is None:
@@ -230,28 +232,9 @@ def bench_preference_users(users: int, seconds: float, think_seconds: float) -> 
     return summary(samples) | {"users": users, "errors": errors, "requests_per_s": round(len(samples) / seconds, 1)}
 
 
-GRID_OUTPUTS = [
-    ("data-grid", "children"),
-    ("data-status", "children"),
-    ("data-page-label", "children"),
-    ("data-previous", "disabled"),
-    ("data-next", "disabled"),
-    ("data-filters", "children"),
-    ("data-export", "href"),
-]
-
-
 def page_through_dash(session: requests.Session, offset: int) -> None:
     """The Data page's grid callback for one 100-row page, as the browser asks it."""
-    state = {"table": "samples.nyctaxi.trips", "limit": 100, "offset": offset, "filters": [], "sort": None}
-    body = {
-        "output": ".." + "...".join(f"{i}.{p}" for i, p in GRID_OUTPUTS) + "..",
-        "outputs": [{"id": i, "property": p} for i, p in GRID_OUTPUTS],
-        "inputs": [{"id": "data-state", "property": "data", "value": state}],
-        "changedPropIds": ["data-state.data"],
-        "state": [],
-    }
-    response = session.post(f"http://127.0.0.1:{PORTS.proxy}/_dash-update-component", json=body)
+    response = session.post(f"http://127.0.0.1:{PORTS.proxy}/_dash-update-component", json=grid_request(offset))
     response.raise_for_status()
     if "Rows " not in response.text:
         raise RuntimeError(f"the grid callback did not answer a page: {response.text[:300]}")
@@ -306,14 +289,11 @@ def bench_data_users(users: int, seconds: float) -> dict[str, Any]:
     return summary(samples) | {"users": users}
 
 
-TRIP = {"trip_distance": 3.2, "pickup_hour": 8, "pickup_zip": 10003, "dropoff_zip": 10011}
-
-
 def invoke_through_stack(session: requests.Session) -> None:
     """One taxi-fare prediction through the proxy, the app's REST route, the SDK, the workspace and MLflow."""
     response = session.post(
         f"http://127.0.0.1:{PORTS.proxy}/api/model-serving/invoke",
-        json={"endpoint_name": "taxi-fare", "inputs": {"dataframe_records": [TRIP]}},
+        json=INVOKE_BODY,
     )
     response.raise_for_status()
     if response.json()["status"] != "SUCCESS":
@@ -338,6 +318,115 @@ def bench_model_serving(state_dir: Path, rounds: int) -> dict[str, Any]:
     return figures
 
 
+def worker_rss_mib(master_pid: int) -> list[float]:
+    """Resident memory of each gunicorn worker (the master's children), in MiB."""
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text(encoding="utf-8").split()
+    sizes = []
+    for pid in children:
+        for line in Path(f"/proc/{pid}/status").read_text(encoding="utf-8").splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(round(int(line.split()[1]) / 1024, 1))
+    return sizes
+
+
+def bench_home_in_chromium(rounds: int) -> dict[str, Any]:
+    """Home in headless Chromium: navigation to the first callback answered (the user card), and bytes of
+    JavaScript and CSS the page loads (from the browser's resource timing)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    options = Options()
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options)
+    url = f"http://127.0.0.1:{PORTS.proxy}/"
+    first_callback: list[float] = []
+    assets: dict[str, float] = {}
+    try:
+        for round_ in range(rounds + 1):
+            driver.delete_all_cookies()
+            driver.execute_cdp_cmd("Network.clearBrowserCache", {})
+            started = time.perf_counter()
+            driver.get(url)
+            WebDriverWait(driver, 30).until(
+                lambda d: d.execute_script(
+                    "const e = document.getElementById('home-user-email'); return e && e.textContent"
+                )
+            )
+            elapsed = (time.perf_counter() - started) * 1000
+            if round_ == 0:
+                continue  # the first load warms the app's caches
+            first_callback.append(elapsed)
+            sizes = driver.execute_script(
+                "return performance.getEntriesByType('resource')"
+                ".map(r => [r.name, r.encodedBodySize, r.decodedBodySize])"
+            )
+            assets = {
+                "js_bytes_compressed": sum(e[1] for e in sizes if ".js" in e[0]),
+                "js_bytes": sum(e[2] for e in sizes if ".js" in e[0]),
+                "css_bytes_compressed": sum(e[1] for e in sizes if ".css" in e[0]),
+                "css_bytes": sum(e[2] for e in sizes if ".css" in e[0]),
+            }
+    finally:
+        driver.quit()
+    return {"first_callback": summary(first_callback), **assets}
+
+
+def bench_load(users: int, seconds: int, out_dir: Path) -> dict[str, Any]:
+    """Locust (bench/locustfile.py) with `users` users for `seconds`: p50/p95 and failures per step."""
+    prefix = out_dir / f"locust-{users}"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(REPO_ROOT / "bench" / "locustfile.py"),
+            "--headless",
+            "--users",
+            str(users),
+            "--spawn-rate",
+            str(max(1, users // 2)),
+            "--run-time",
+            f"{seconds}s",
+            "--host",
+            f"http://127.0.0.1:{PORTS.proxy}",
+            "--csv",
+            str(prefix),
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=REPO_ROOT,
+        check=False,  # locust exits 1 when a request failed; the failures are in the figures
+        stdout=subprocess.DEVNULL,
+    )
+    import csv
+
+    steps: dict[str, Any] = {}
+    with open(f"{prefix}_stats.csv", encoding="utf-8") as stats:
+        for row in csv.DictReader(stats):
+            if row["Name"] == "Aggregated":
+                continue
+            steps[row["Name"]] = {
+                "n": int(row["Request Count"]),
+                "failures": int(row["Failure Count"]),
+                "p50_ms": float(row["50%"]),
+                "p95_ms": float(row["95%"]),
+            }
+    return {"users": users, "steps": steps}
+
+
 def main() -> int:
     rounds = int(os.environ.get("BENCH_ROUNDS", "200"))
     load_seconds = float(os.environ.get("BENCH_LOAD_SECONDS", "15"))
@@ -347,7 +436,10 @@ def main() -> int:
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
     }
-    with tempfile.TemporaryDirectory(prefix="bench-state-") as state, local_stack(Path(state)) as cold_start_ms:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-state-") as state,
+        local_stack(Path(state)) as (cold_start_ms, app_pid),
+    ):
         results["app_cold_start_ms"] = round(cold_start_ms, 1)
         results["data_pages"] = bench_data_pages(Path(state), rounds)
         single, ten = bench_data_users(1, load_seconds), bench_data_users(10, load_seconds)
@@ -357,6 +449,21 @@ def main() -> int:
         }
         results["preferences"] = bench_preferences(directory, rounds)
         results["model_serving"] = bench_model_serving(Path(state), rounds)
+        results["home_in_chromium"] = bench_home_in_chromium(int(os.environ.get("BENCH_BROWSER_ROUNDS", "10")))
+        rss_warm = worker_rss_mib(app_pid)
+        load_runs = {n: bench_load(n, int(load_seconds * 2), Path(state)) for n in (1, 10, 50)}
+        for n in (10, 50):
+            for step, figures in load_runs[n]["steps"].items():
+                one = load_runs[1]["steps"].get(step)
+                if one and one["p95_ms"]:
+                    figures["p95_ratio_to_1_user"] = round(figures["p95_ms"] / one["p95_ms"], 2)
+        results["load"] = {str(n): figures for n, figures in load_runs.items()}
+        rss_after = worker_rss_mib(app_pid)
+        results["worker_rss_mib"] = {
+            "after_warm_up": rss_warm,
+            "after_load": rss_after,
+            "growth_ratio": round(sum(rss_after) / sum(rss_warm), 2) if rss_warm else None,
+        }
         load = {n: bench_preference_users(n, load_seconds, think_seconds) for n in (1, 10, 50)}
         for n in (10, 50):
             load[n]["p95_ratio_to_1_user"] = round(load[n]["p95_ms"] / load[1]["p95_ms"], 2)
@@ -413,6 +520,36 @@ def print_table(results: dict[str, Any]) -> None:
             f"in-process predict {model['in_process_predict']['p50_ms']} / {model['in_process_predict']['p95_ms']} ms",
         )
     )
+    home = results["home_in_chromium"]
+    rows.append(
+        (
+            "Home in headless Chromium, to the first callback (p50 / p95)",
+            f"{home['first_callback']['p50_ms']} / {home['first_callback']['p95_ms']} ms",
+            f"JS {home['js_bytes'] / 1024:.0f} KiB ({home['js_bytes_compressed'] / 1024:.0f} KiB sent), "
+            f"CSS {home['css_bytes'] / 1024:.0f} KiB",
+        )
+    )
+    rss = results["worker_rss_mib"]
+    rows.append(
+        (
+            "Resident memory per gunicorn worker, after warm-up",
+            " / ".join(f"{m:.0f}" for m in rss["after_warm_up"]) + " MiB",
+            "after the load runs "
+            + " / ".join(f"{m:.0f}" for m in rss["after_load"])
+            + f" MiB (x{rss['growth_ratio']})",
+        )
+    )
+    for n, run in results["load"].items():
+        for step, figures in run["steps"].items():
+            ratio = figures.get("p95_ratio_to_1_user")
+            rows.append(
+                (
+                    f"Load (locust), {n} users: {step} (p50 / p95)",
+                    f"{figures['p50_ms']:.0f} / {figures['p95_ms']:.0f} ms",
+                    f"{figures['n']} requests, {figures['failures']} failures"
+                    + (f", p95 x{ratio} of 1 user" if ratio else ""),
+                )
+            )
     for n, figures in results["preferences_concurrent"].items():  # each user thinks ~1 s between steps
         ratio = figures.get("p95_ratio_to_1_user")
         rows.append(

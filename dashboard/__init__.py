@@ -36,6 +36,16 @@ def _build_server(settings: Settings) -> OpenAPI:
         validation_error_status=400,
         validation_error_model=ErrorBody,
         validation_error_callback=validation_error_response,
+        # Who the caller is comes from the Databricks Apps proxy; describing it also keeps the
+        # document valid (without schemes, components.securitySchemes would be null).
+        security_schemes={
+            "forwardedUser": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "X-Forwarded-Email",
+                "description": "Set by the Databricks Apps proxy for the signed-in user; never by the browser.",
+            }
+        },
     )
     server.config.update(APP_SETTINGS=settings, MAX_CONTENT_LENGTH=settings.max_request_bytes, JSON_SORT_KEYS=False)
     install_middleware(server)

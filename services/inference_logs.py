@@ -47,6 +47,17 @@ def _log(row: sqlalchemy.Row[Any]) -> InferenceLog:
     return InferenceLog(**{column.name: getattr(row, column.name) for column in model_inference_logs.c})
 
 
+def _storable(value: Any) -> Any:
+    """The value with NUL characters replaced (U+FFFD): Postgres text and JSONB cannot hold them."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(item) for item in value]
+    return value
+
+
 def write_inference_log(
     *,
     settings: Settings,
@@ -67,11 +78,11 @@ def write_inference_log(
             request_id=request_id,
             endpoint_name=endpoint_name,
             user_id=user.user_id,
-            inputs=inputs,
-            predictions=predictions,
+            inputs=_storable(inputs),
+            predictions=_storable(predictions),
             status=status,
             execution_time_ms=execution_time_ms,
-            error_message=error_message,
+            error_message=_storable(error_message),
             completed_at=completed_at,
         )
         .returning(*model_inference_logs.c)

@@ -57,3 +57,23 @@ def test_history_is_newest_first_paged_and_per_user(settings: Settings) -> None:
 def test_paging_bounds(settings: Settings, limit: int, offset: int) -> None:
     with pytest.raises(InvalidInput):
         list_inference_logs(settings=settings, user=_user("a@example.com"), limit=limit, offset=offset)
+
+
+def test_nul_characters_are_stored_as_replacement_characters(settings: Settings) -> None:
+    """Postgres text and JSONB refuse NUL; a model's input or message may hold one (found by the fuzz run)."""
+    alice = _user("alice@example.com")
+    write_inference_log(
+        settings=settings,
+        user=alice,
+        request_id="req-nul",
+        endpoint_name="fare",
+        inputs={"inputs": ["a\x00b"], "k\x00": 1},
+        predictions=None,
+        status="ERROR",
+        execution_time_ms=1,
+        error_message="bad \x00 input",
+        completed_at=datetime.now(UTC),
+    )
+    [row] = list_inference_logs(settings=settings, user=alice).logs
+    assert row.inputs == {"inputs": ["a\ufffdb"], "k\ufffd": 1}
+    assert row.error_message == "bad \ufffd input"
