@@ -34,16 +34,17 @@ LOCAL_CONTROL_PREFIX = "/.local/"
 class DatabricksError(Exception):
     """An error in the body shape the Databricks REST API uses, which the SDK turns into typed exceptions."""
 
-    def __init__(self, status: int, error_code: str, message: str) -> None:
+    def __init__(self, status: int, error_code: str, message: str, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.error_code = error_code
         self.message = message
+        self.retry_after = retry_after
 
 
-def abort_databricks(status: int, error_code: str, message: str) -> NoReturn:
-    """Stop the request with a Databricks-shaped error."""
-    raise DatabricksError(status, error_code, message)
+def abort_databricks(status: int, error_code: str, message: str, *, retry_after: int | None = None) -> NoReturn:
+    """Stop the request with a Databricks-shaped error (and a Retry-After header when given)."""
+    raise DatabricksError(status, error_code, message, retry_after)
 
 
 def current_principal() -> Principal:
@@ -86,7 +87,10 @@ def create_workspace_app(
 
     @app.errorhandler(DatabricksError)
     def databricks_error(error: DatabricksError) -> tuple[Response, int]:
-        return jsonify(error_code=error.error_code, message=error.message), error.status
+        response = jsonify(error_code=error.error_code, message=error.message)
+        if error.retry_after is not None:
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response, error.status
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[Response, int]:

@@ -135,11 +135,16 @@ class LocalServing:
             return True
         return principal.user_name in endpoint.users or any(g in endpoint.users for g in principal.groups)
 
+    def served_name(self, endpoint: EndpointConfig) -> str:
+        """The name of the entity the endpoint serves (its model and version)."""
+        model = self._models[endpoint.model]
+        return f"{model.key}-{model.version}"
+
     def describe(self, endpoint: EndpointConfig) -> dict[str, Any]:
         """The endpoint as `GET /api/2.0/serving-endpoints/{name}` describes it."""
         model = self._models[endpoint.model]
         served = {
-            "name": f"{model.key}-{model.version}",
+            "name": self.served_name(endpoint),
             "entity_name": model.registered_name,
             "entity_version": model.version,
             "workload_size": "Small",
@@ -174,7 +179,7 @@ class LocalServing:
         required = [spec.name for spec in (schema.inputs if schema else []) if spec.required]
         example = model.metadata.load_input_example(str(self._models[endpoint.model].path))
         example_records = example.to_dict(orient="records") if example is not None else []
-        served = self.describe(endpoint)["config"]["served_entities"][0]["name"]
+        served = self.served_name(endpoint)
         record = {"type": "object", "required": required, "properties": properties}
         request_schema = {
             "oneOf": [
@@ -267,29 +272,26 @@ def serving_blueprint(serving: LocalServing) -> Blueprint:
         if endpoint.latency_ms:
             time.sleep(endpoint.latency_ms / 1000)
         if endpoint.state != "READY":
-            response = jsonify(
-                error_code="TEMPORARILY_UNAVAILABLE",
-                message=f"Endpoint '{name}' is not ready (config update {endpoint.config_update}). Try again later.",
+            abort_databricks(
+                503,
+                "TEMPORARILY_UNAVAILABLE",
+                f"Endpoint '{name}' is not ready (config update {endpoint.config_update}). Try again later.",
+                retry_after=30,
             )
-            response.status_code = 503
-            response.headers["Retry-After"] = "30"
-            return response
         if serving.take_throttle(name):
-            response = jsonify(
-                error_code="REQUEST_LIMIT_EXCEEDED",
-                message=f"Exceeded the rate limit of endpoint '{name}'. Please try again later.",
+            abort_databricks(
+                429,
+                "REQUEST_LIMIT_EXCEEDED",
+                f"Exceeded the rate limit of endpoint '{name}'. Please try again later.",
+                retry_after=1,
             )
-            response.status_code = 429
-            response.headers["Retry-After"] = "1"
-            return response
         if (request.content_length or 0) > MAX_REQUEST_BYTES:
             abort_databricks(400, "BAD_REQUEST", "Request size exceeds the limit of 16 MB.")
         status, text, mimetype = serving.score(
             endpoint, request.get_data(cache=False), request.content_type or "application/json"
         )
         answer = Response(text, status=status, mimetype=mimetype)
-        served = serving.describe(endpoint)["config"]["served_entities"][0]["name"]
-        answer.headers["served-model-name"] = served
+        answer.headers["served-model-name"] = serving.served_name(endpoint)
         return answer
 
     @api.get("/.local/serving-endpoints")

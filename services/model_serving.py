@@ -46,7 +46,6 @@ from services.workspace import (
     timed_ms,
     translate_error,
     user_client,
-    without_sdk_retries,
 )
 
 log = logging.getLogger(__name__)
@@ -187,6 +186,14 @@ def _workspace_error(error: Exception, *, action: str, name: str | None = None) 
     return translate_error(error, action=action)
 
 
+def _app_endpoints(found: list[ServingEndpoint], settings: Settings) -> list[ModelEndpoint]:
+    """The listed endpoints the app serves (all, unless SERVING_ENDPOINTS names some), by name."""
+    endpoints = [_endpoint(item, settings.databricks_host) for item in found]
+    if settings.serving_endpoints:
+        endpoints = [e for e in endpoints if e.endpoint_name in settings.serving_endpoints]
+    return sorted(endpoints, key=lambda e: e.endpoint_name)
+
+
 def list_endpoints(*, settings: Settings, user: UserIdentity) -> list[ModelEndpoint]:
     """The serving endpoints the user may see (only the app's own when SERVING_ENDPOINTS is set), by name."""
     try:
@@ -196,10 +203,7 @@ def list_endpoints(*, settings: Settings, user: UserIdentity) -> list[ModelEndpo
     except Exception as error:
         log.warning("serving_endpoints.list failed: %s", type(error).__name__)
         raise _workspace_error(error, action="serving_endpoints.list") from error
-    endpoints = [_endpoint(item, settings.databricks_host) for item in found]
-    if settings.serving_endpoints:
-        endpoints = [e for e in endpoints if e.endpoint_name in settings.serving_endpoints]
-    return sorted(endpoints, key=lambda e: e.endpoint_name)
+    return _app_endpoints(found, settings)
 
 
 def get_endpoint(*, settings: Settings, user: UserIdentity, name: str) -> ModelEndpoint:
@@ -356,12 +360,11 @@ def _failure(error: BaseException, *, name: str, timeout_seconds: int, attempts:
         return PermissionDenied(f"You may not query the serving endpoint '{name}'.", technical_details=details)
     if isinstance(error, sdk_errors.Unauthenticated):
         return AuthRequired("The workspace did not accept your credentials.", technical_details=details)
-    hinted = getattr(error, "retry_after_secs", None)
-    retry_after = int(hinted) if hinted and status == 503 else DEFAULT_RETRY_AFTER_SECONDS
-    if status == 429:
-        retry_after = int(hinted or 1)
+    # The endpoint's Retry-After when it sent one (429 or 503), else the seed's 30 s.
+    hinted = getattr(error, "retry_after_secs", None) if status in (429, 503) else None
     return ModelUnavailable(
-        technical_details=details | {"error_type": type(error).__name__}, retry_after=max(1, retry_after)
+        technical_details=details | {"error_type": type(error).__name__},
+        retry_after=max(1, int(hinted or DEFAULT_RETRY_AFTER_SECONDS)),
     )
 
 
@@ -454,8 +457,7 @@ def invoke(
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise _DeadlinePassed
-            client = clients.client(remaining)
-            return without_sdk_retries(lambda: client.serving_endpoints.query(name, **arguments))
+            return clients.call(remaining, lambda client: client.serving_endpoints.query(name, **arguments))
 
         retrying = Retrying(
             retry=retry_if_exception(_is_transient),
@@ -530,10 +532,6 @@ def is_configured(settings: Settings) -> bool:
 
 def ping(settings: Settings) -> str:
     """How many of the app's endpoints are ready, as the service principal sees them (for the status card)."""
-    found = [
-        _endpoint(item, settings.databricks_host)
-        for item in service_principal_client(settings).serving_endpoints.list()
-        if not settings.serving_endpoints or item.name in settings.serving_endpoints
-    ]
+    found = _app_endpoints(list(service_principal_client(settings).serving_endpoints.list()), settings)
     ready = sum(1 for e in found if e.state == "READY")
     return f"{ready} of {len(found)} endpoints ready"

@@ -118,7 +118,7 @@ class DeadlineClients:
 
     As the user (else the service principal, as user_client). The configuration is resolved once; each
     attempt gets a client whose HTTP timeout is the time left, with the SDK's own retries off (they would
-    sleep past the deadline). Call through `without_sdk_retries`."""
+    sleep past the deadline)."""
 
     def __init__(self, settings: Settings, user: UserIdentity) -> None:
         host = _require_host(settings)
@@ -130,20 +130,16 @@ class DeadlineClients:
             shared = _SharedCredentials(service_principal_client(settings).config)
             self._config = Config(host=host, credentials_strategy=shared, **options)
 
-    def client(self, timeout_seconds: float) -> WorkspaceClient:
-        """A client whose requests give up after `timeout_seconds`."""
+    def call(self, timeout_seconds: float, operation: Callable[[WorkspaceClient], T]) -> T:
+        """One attempt: `operation` on a client whose requests give up after `timeout_seconds`; an error
+        the SDK would have retried is raised as it is."""
         self._config.http_timeout_seconds = max(0.05, timeout_seconds)
-        return WorkspaceClient(config=self._config)
-
-
-def without_sdk_retries(call: Callable[[], T]) -> T:
-    """Run a call of a `deadline_client`; an error the SDK would have retried is raised as it is."""
-    try:
-        return call()
-    except _SdkRetrySkipped as skipped:
-        if skipped.__context__ is None:
-            raise
-        raise skipped.__context__ from None
+        try:
+            return operation(WorkspaceClient(config=self._config))
+        except _SdkRetrySkipped as skipped:
+            if skipped.__context__ is None:
+                raise
+            raise skipped.__context__ from None
 
 
 def translate_error(error: Exception, *, action: str) -> ServiceError:
