@@ -246,10 +246,7 @@ def show_endpoint(name: str | None, pending: dict[str, Any] | None) -> tuple[Any
         ],
         className="mb-0",
     )
-    specs = [
-        {"name": f.name, "kind": f.kind, "required": f.required, "example": f.example}
-        for f in (signature.fields if signature else ())
-    ]
+    specs = [{"name": f.name, "kind": f.kind, "required": f.required} for f in (signature.fields if signature else ())]
     example = {"dataframe_records": signature.example_records[:1]} if signature else {"dataframe_records": []}
     loaded = pending if pending and pending.get("endpoint") == name else None
     payload = loaded["inputs"] if loaded else example
