@@ -53,10 +53,13 @@ def redact(value: Any, key: str = "") -> Any:
 
 
 class RequestContextFilter(logging.Filter):
-    """Adds request_id and user_id to every record."""
+    """Adds request_id and user_id to every record.
+
+    Work outside any request (a pool's threads opening connections, start-up) has no request to name,
+    so its lines are correlated by the thread they ran in: `background:<thread name>`."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id_var.get()
+        record.request_id = request_id_var.get() or f"background:{record.threadName}"
         user = user_var.get()
         record.user_id = user.user_id if user is not None else None
         return True

@@ -105,6 +105,7 @@ class LocalWarehouse:
         self.warehouse_id = warehouse_id
         self.min_statement_seconds = 0.0  # a floor on run time, to try progress and Cancel by hand or in tests
         self.session_idle_seconds = SESSION_IDLE_SECONDS
+        self.running = True
         self._db = duckdb.connect(":memory:")
         self._db.execute(f"ATTACH '{database}' AS {CATALOG} (READ_ONLY)")
         self._sessions: dict[str, Session] = {}
@@ -134,6 +135,16 @@ class LocalWarehouse:
                 abort_databricks(400, "INVALID_PARAMETER_VALUE", f"Invalid SessionHandle: {session_id}")
             found.last_used = time.monotonic()
             return found
+
+    def stop(self) -> None:
+        """Stop, as a warehouse that is shut down: its sessions end, and SQL calls answer 503 until start()."""
+        with self._lock:
+            self.running = False
+            self._sessions.clear()
+
+    def start(self) -> None:
+        """Start again after stop()."""
+        self.running = True
 
     def expire_sessions(self) -> None:
         """Forget every session, as a warehouse does after idling (tests use it)."""
@@ -320,6 +331,14 @@ def warehouse_blueprint(warehouse: LocalWarehouse) -> Blueprint:
     api = Blueprint("warehouse", __name__)
     catalog = warehouse.catalog
 
+    @api.before_request
+    def require_running() -> None:
+        # Unity Catalog and the warehouse's description answer whatever its state; SQL does not while stopped.
+        if request.path.startswith(("/api/2.0/sql/sessions", "/api/2.0/sql/statements")) and not warehouse.running:
+            abort_databricks(
+                503, "TEMPORARILY_UNAVAILABLE", f"SQL warehouse '{warehouse.warehouse_id}' is stopped.", retry_after=10
+            )
+
     def require_warehouse(warehouse_id: str | None) -> None:
         if warehouse_id != warehouse.warehouse_id:
             abort_databricks(404, "RESOURCE_DOES_NOT_EXIST", f"SQL warehouse '{warehouse_id}' does not exist.")
@@ -375,7 +394,8 @@ def warehouse_blueprint(warehouse: LocalWarehouse) -> Blueprint:
     @api.get("/api/2.0/sql/warehouses/<warehouse_id>")
     def get_warehouse(warehouse_id: str) -> Response:
         require_warehouse(warehouse_id)
-        return jsonify(id=warehouse_id, name="Local DuckDB warehouse", state="RUNNING", warehouse_type="PRO")
+        state = "RUNNING" if warehouse.running else "STOPPED"
+        return jsonify(id=warehouse_id, name="Local DuckDB warehouse", state=state, warehouse_type="PRO")
 
     @api.get("/api/2.1/unity-catalog/catalogs")
     def list_catalogs() -> Response:

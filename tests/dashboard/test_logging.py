@@ -78,3 +78,14 @@ def test_log_level_comes_from_settings() -> None:
         assert len(app_handlers) == 1  # configuring again replaces, never duplicates
     finally:
         configure_logging("INFO")
+
+
+def test_a_line_logged_outside_any_request_names_its_thread(json_logs: Callable[[], list[dict[str, Any]]]) -> None:
+    import threading
+
+    worker = threading.Thread(target=lambda: logging.getLogger("services.lakebase").warning("pool work"), name="pool-1")
+    worker.start()
+    worker.join()
+    [line] = [line for line in json_logs() if line["message"] == "pool work"]
+    assert line["request_id"] == "background:pool-1"
+    assert line["user_id"] is None

@@ -18,6 +18,7 @@ from services import model_serving
 from services.errors import InvalidInput, ModelTimeout, ModelUnavailable, NotFound
 from services.identity import UserIdentity
 from services.inference_logs import InferenceLog, list_inference_logs
+from services.lakebase import close_databases
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.usefixtures("clean_lakebase")
@@ -242,6 +243,7 @@ def test_endpoint_down_is_retried_then_ec001(settings_with: Any, taxi_rows: pd.D
     assert raised.value.retry_after
     # Lakebase's credentials come from the same workspace: the call cannot be logged, and says so.
     assert raised.value.technical_details["logged"] is False
+    close_databases()  # the pool for the dead host would keep trying in the background after the tests
 
 
 def test_unknown_and_injected_endpoint_names(settings: Settings) -> None:
@@ -277,6 +279,7 @@ def test_lakebase_down_still_answers_and_says_the_call_was_not_logged(
     result = invoke(no_database, {"dataframe_records": taxi_rows.head(1).to_dict(orient="records")})
     assert result.status == "SUCCESS"
     assert result.logged is False
+    close_databases()  # the pool for the dead port would keep trying in the background
 
 
 def test_endpoints_are_listed_with_state_and_model_and_restricted_to_the_apps_own(
