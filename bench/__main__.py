@@ -28,7 +28,14 @@ from databricks.sdk.config import Config
 from bench.journeys import INVOKE_BODY, TRIP, grid_request
 from local_workspace.identities import Directory
 from local_workspace.lakebase import DATABASE, INSTANCE_NAME
-from local_workspace.stack import REPO_ROOT, StackPorts, app_command, app_environment, wait_until_ready
+from local_workspace.stack import (
+    REPO_ROOT,
+    StackPorts,
+    app_command,
+    app_environment,
+    wait_until_ready,
+    worker_rss_mib,
+)
 
 RESULTS = REPO_ROOT / "bench" / "results"
 # Ports of their own, so a running `make run` is left alone.
@@ -316,17 +323,6 @@ def bench_model_serving(state_dir: Path, rounds: int) -> dict[str, Any]:
     figures: dict[str, Any] = {"end_to_end": summary(stack), "in_process_predict": summary(alone)}
     figures["p95_overhead_ms"] = round(figures["end_to_end"]["p95_ms"] - figures["in_process_predict"]["p95_ms"], 2)
     return figures
-
-
-def worker_rss_mib(master_pid: int) -> list[float]:
-    """Resident memory of each gunicorn worker (the master's children), in MiB."""
-    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text(encoding="utf-8").split()
-    sizes = []
-    for pid in children:
-        for line in Path(f"/proc/{pid}/status").read_text(encoding="utf-8").splitlines():
-            if line.startswith("VmRSS:"):
-                sizes.append(round(int(line.split()[1]) / 1024, 1))
-    return sizes
 
 
 def bench_home_in_chromium(rounds: int) -> dict[str, Any]:

@@ -89,6 +89,17 @@ def app_environment(ports: StackPorts, directory: Directory, base: Mapping[str, 
     return env
 
 
+def worker_rss_mib(master_pid: int) -> list[float]:
+    """Resident memory of each worker of a gunicorn master (its child processes), in MiB (Linux /proc)."""
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text(encoding="utf-8").split()
+    sizes = []
+    for pid in children:
+        for line in Path(f"/proc/{pid}/status").read_text(encoding="utf-8").splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(round(int(line.split()[1]) / 1024, 1))
+    return sizes
+
+
 def _in_use(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0

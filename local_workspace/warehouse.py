@@ -138,9 +138,8 @@ class LocalWarehouse:
 
     def stop(self) -> None:
         """Stop, as a warehouse that is shut down: its sessions end, and SQL calls answer 503 until start()."""
-        with self._lock:
-            self.running = False
-            self._sessions.clear()
+        self.running = False
+        self.expire_sessions()
 
     def start(self) -> None:
         """Start again after stop()."""

@@ -24,7 +24,14 @@ from local_workspace.identities import Directory
 from local_workspace.lakebase import LocalLakebase
 from local_workspace.proxy import AppsProxy
 from local_workspace.serving import LocalServing
-from local_workspace.stack import REPO_ROOT, StackPorts, app_command, app_environment, wait_until_ready
+from local_workspace.stack import (
+    REPO_ROOT,
+    StackPorts,
+    app_command,
+    app_environment,
+    wait_until_ready,
+    worker_rss_mib,
+)
 from local_workspace.warehouse import LocalWarehouse
 from tests.conftest import RunningServer, free_port, serve_in_thread
 
@@ -47,14 +54,6 @@ class Gunicorn:
             if text.startswith("{"):
                 lines.append(json.loads(text))
         return lines
-
-    def worker_rss_mib(self) -> list[float]:
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
-        sizes = []
-        for pid in children:
-            status = Path(f"/proc/{pid}/status").read_text()
-            sizes += [int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmRSS:")]
-        return sizes
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +153,7 @@ def test_50_users_no_5xx_no_lost_write_every_log_line_correlated_memory_flat(
 ) -> None:
     base = gunicorn.proxy.url
     run_users(base, 6, 5)  # warm-up: imports, pools, connections in both workers
-    warm = gunicorn.worker_rss_mib()
+    warm = worker_rss_mib(gunicorn.process.pid)
     assert len(warm) >= 2
     lines_before = len(gunicorn.log_lines())
 
@@ -179,7 +178,7 @@ def test_50_users_no_5xx_no_lost_write_every_log_line_correlated_memory_flat(
     assert len(during) >= len(traffic.statuses)  # an access line per request at least
     uncorrelated = [line for line in during if not line.get("request_id")]
     assert uncorrelated == []
-    after = gunicorn.worker_rss_mib()
+    after = worker_rss_mib(gunicorn.process.pid)
     print(
         f"\n{len(traffic.statuses)} requests by {LOAD_USERS} users in {LOAD_SECONDS} s; "
         f"worker RSS {warm} -> {after} MiB"
