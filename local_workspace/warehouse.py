@@ -97,11 +97,23 @@ def _bind(parameter: dict[str, Any]) -> Any:
     return str(value)
 
 
+# Databricks' CREATE CATALOG, which sqlglot does not parse.
+CREATE_CATALOG = re.compile(
+    r"^\s*CREATE\s+CATALOG\s+(IF\s+NOT\s+EXISTS\s+)?`?([A-Za-z_][A-Za-z0-9_]{0,254})`?\s*;?\s*$", re.I
+)
+
+
 class LocalWarehouse:
-    """Sessions and statements of one SQL warehouse over the sample DuckDB database."""
+    """Sessions and statements of one SQL warehouse over the sample DuckDB database.
+
+    Everyone's statements are read-only SELECTs, checked against Unity Catalog grants; the service principal
+    (the metastore admin here) may also create catalogs, schemas and tables in catalogs of its own, each a
+    DuckDB file beside the sample database, as scripts/setup_sample_data.py does on a real workspace."""
 
     def __init__(self, database: Path, catalog: LocalCatalog, warehouse_id: str) -> None:
         self.catalog = catalog
+        self.created_catalogs_dir = database.parent / "catalogs"
+        self._created_catalogs: set[str] = set()
         self.warehouse_id = warehouse_id
         self.min_statement_seconds = 0.0  # a floor on run time, to try progress and Cancel by hand or in tests
         self.session_idle_seconds = SESSION_IDLE_SECONDS
@@ -136,6 +148,12 @@ class LocalWarehouse:
             found.last_used = time.monotonic()
             return found
 
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        """Run SQL on the warehouse's DuckDB directly, bypassing grants (tests and inspection by hand)."""
+        with self._cursor_lock:
+            cursor = self._db.cursor()
+        return cursor.execute(sql).fetchall()
+
     def stop(self) -> None:
         """Stop, as a warehouse that is shut down: its sessions end, and SQL calls answer 503 until start()."""
         self.running = False
@@ -151,8 +169,35 @@ class LocalWarehouse:
             self._sessions.clear()
 
     # Statements -----------------------------------------------------------------------------------
+    def _require_admin(self, principal: Principal) -> None:
+        if not principal.is_service_principal:
+            raise StatementFailed("INSUFFICIENT_PERMISSIONS", "User does not have CREATE on the metastore.")
+
+    def _create_catalog(self, principal: Principal, created: re.Match[str]) -> str:
+        self._require_admin(principal)
+        name = created.group(2).lower()
+        if name == CATALOG:
+            if created.group(1):
+                return "SELECT true AS created"
+            raise StatementFailed("CATALOG_ALREADY_EXISTS", f"Catalog '{name}' already exists.")
+        self.created_catalogs_dir.mkdir(parents=True, exist_ok=True)
+        self._created_catalogs.add(name)
+        return f"ATTACH IF NOT EXISTS '{self.created_catalogs_dir / name}.duckdb' AS {name}"
+
+    def _create_in_own_catalog(self, principal: Principal, tree: exp.Create) -> str:
+        self._require_admin(principal)
+        target = tree.find(exp.Table)
+        if target is None or target.catalog.lower() not in self._created_catalogs:
+            raise StatementFailed(
+                "INSUFFICIENT_PERMISSIONS", "Schemas and tables can be created only in a catalog created here."
+            )
+        return tree.sql(dialect="duckdb")
+
     def check(self, principal: Principal, session: Session, sql: str) -> str:
         """The DuckDB SQL for a Databricks statement the caller may run, or StatementFailed."""
+        created = CREATE_CATALOG.match(sql)
+        if created:
+            return self._create_catalog(principal, created)
         try:
             statements = [s for s in sqlglot.parse(sql, read="databricks") if s is not None]
         except sqlglot.errors.ParseError as error:
@@ -160,6 +205,8 @@ class LocalWarehouse:
         if len(statements) != 1:
             raise StatementFailed("PARSE_SYNTAX_ERROR", "Exactly one statement is expected.")
         tree = statements[0]
+        if isinstance(tree, exp.Create) and tree.args.get("kind") in ("SCHEMA", "TABLE"):
+            return self._create_in_own_catalog(principal, tree)
         if not isinstance(tree, (exp.Select, exp.Union, exp.Subquery)) or tree.find(
             exp.Insert, exp.Update, exp.Delete, exp.Drop, exp.Create, exp.Alter, exp.Merge, exp.Command
         ):
@@ -219,7 +266,7 @@ class LocalWarehouse:
             result = cursor.execute(sql, parameters or None)
             names = [d[0] for d in result.description or []]
             types = [str(d[1]) for d in result.description or []]
-            rows = result.fetchall()
+            rows = result.fetchall() if result.description else []
             statement.columns = [
                 {"name": name, "type_name": uc_type(kind)[0], "type_text": uc_type(kind)[1], "position": i}
                 | ({"type_precision": uc_type(kind)[2], "type_scale": uc_type(kind)[3]} if uc_type(kind)[2] else {})

@@ -1,11 +1,13 @@
 """Create the template's sample catalog, schemas and tables (at most 100 rows each) through a SQL warehouse.
 
-    python scripts/setup_sample_data.py --dry-run                 # print the SQL, run nothing
-    python scripts/setup_sample_data.py --catalog dash_template   # run it (DATABRICKS_HOST + auth, warehouse)
+    python -m scripts.setup_sample_data --dry-run                 # print the SQL, run nothing
+    python -m scripts.setup_sample_data --catalog dash_template   # run it on the configured warehouse
 
 Idempotent: catalog and schemas are created if missing, tables replaced with the same rows (they are
-generated from fixed seeds). Authentication is the SDK's default chain (a profile, DATABRICKS_TOKEN,
-OAuth); the warehouse is `--warehouse-id` or DATABRICKS_WAREHOUSE_ID.
+generated from fixed seeds). It connects exactly as the app does (services.warehouse), configured by the
+same environment: DATABRICKS_HOST, the service principal's DATABRICKS_CLIENT_ID/SECRET (else the SDK's
+default chain: a profile, DATABRICKS_TOKEN), and the warehouse in `--warehouse-id` or
+DATABRICKS_WAREHOUSE_ID. Whoever it runs as needs CREATE CATALOG on the metastore.
 """
 
 from __future__ import annotations
@@ -16,8 +18,11 @@ import random
 import re
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
+
+from dashboard.settings import Settings
 
 MAX_ROWS = 100
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,254}$")
@@ -124,30 +129,25 @@ def statements(catalog: str, rows_per_table: int = MAX_ROWS) -> list[str]:
     return sql
 
 
-def run(sql: Sequence[str], *, warehouse_id: str) -> None:
-    """Execute the statements on the warehouse, as whoever the SDK's default chain authenticates."""
-    from databricks import sql as dbsql
-    from databricks.sdk.config import Config
+def run(sql: Sequence[str], *, settings: Settings) -> None:
+    """Execute the statements on the settings' warehouse, as the app's identity."""
+    from services.warehouse import APP_IDENTITY, connect
 
-    config = Config()
-    with (
-        dbsql.connect(
-            server_hostname=config.hostname,
-            http_path=f"/sql/1.0/warehouses/{warehouse_id}",
-            credentials_provider=lambda: config.authenticate,
-        ) as connection,
-        connection.cursor() as cursor,
-    ):
-        for statement in sql:
-            print(statement.splitlines()[0], flush=True)
-            cursor.execute(statement)
+    connection = connect(settings, APP_IDENTITY)
+    try:
+        with connection.cursor() as cursor:
+            for statement in sql:
+                print(statement.splitlines()[0], flush=True)
+                cursor.execute(statement)
+    finally:
+        connection.close()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--catalog", default="dash_template_samples", help="catalog to create (default %(default)s)")
     parser.add_argument("--rows", type=int, default=MAX_ROWS, help=f"rows per table, at most {MAX_ROWS}")
-    parser.add_argument("--warehouse-id", default=os.environ.get("DATABRICKS_WAREHOUSE_ID"))
+    parser.add_argument("--warehouse-id", help="default: DATABRICKS_WAREHOUSE_ID")
     parser.add_argument("--dry-run", action="store_true", help="print the SQL and run nothing")
     args = parser.parse_args(argv)
     try:
@@ -157,9 +157,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.dry_run:
         print(";\n\n".join(sql) + ";")
         return 0
-    if not args.warehouse_id:
-        parser.error("--warehouse-id (or DATABRICKS_WAREHOUSE_ID) is required to run the SQL")
-    run(sql, warehouse_id=args.warehouse_id)
+    settings = Settings.from_env(os.environ)
+    if args.warehouse_id:
+        settings = replace(settings, warehouse_id=args.warehouse_id)
+    if not settings.databricks_host or not settings.warehouse_id:
+        parser.error("DATABRICKS_HOST and a warehouse (--warehouse-id or DATABRICKS_WAREHOUSE_ID) are required")
+    run(sql, settings=settings)
     return 0
 
 

@@ -232,7 +232,9 @@ def _close_quietly(connection: Any) -> None:
         log.debug("closing a warehouse connection failed: %s", type(error).__name__)
 
 
-def _connect(settings: Settings, user: UserIdentity) -> Any:
+def connect(settings: Settings, user: UserIdentity) -> Any:
+    """A new connector connection to the settings' warehouse as `user` (the app's service principal for
+    APP_IDENTITY); the app's queries reuse them through run_query, which also handles stale sessions."""
     if not settings.databricks_host or not settings.warehouse_id:
         raise WarehouseUnavailable(
             "No SQL warehouse is configured.",
@@ -333,7 +335,7 @@ def run_query(
         reused = connection is not None
         try:
             if connection is None:
-                connection = _connect(settings, user)
+                connection = connect(settings, user)
             with connection.cursor() as cursor:
                 _execute(cursor, settings, statement, parameters, query_token, key)
                 rows = [tuple(row) for row in cursor.fetchall()]

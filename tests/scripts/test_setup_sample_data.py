@@ -1,45 +1,71 @@
-"""scripts/setup_sample_data.py: its SQL, parsed in the Databricks dialect as the local warehouse parses
-statements, run twice on DuckDB (the local warehouse's engine), gives the same tables of at most 100 rows.
-
-The local warehouse itself answers SELECT only (as the app uses it), so the DDL runs on DuckDB directly."""
+"""scripts/setup_sample_data.py run against the local workspace: its SQL goes through databricks-sql-connector
+to the Statement Execution API, as on a real warehouse; run twice, it leaves the same tables of 100 rows."""
 
 from __future__ import annotations
 
-import duckdb
 import pytest
-import sqlglot
 
+from dashboard.settings import Settings
+from local_workspace.identities import Directory
+from local_workspace.warehouse import LocalWarehouse, StatementFailed
 from scripts.setup_sample_data import MAX_ROWS, TABLES, main, statements
+from services.identity import UserIdentity
+from services.warehouse import connect
+from tests.conftest import RunningServer
 
 
-def run_on_duckdb(db: duckdb.DuckDBPyConnection, sql: list[str]) -> None:
-    for statement in sql:
-        if statement.startswith("CREATE CATALOG"):
-            continue  # a catalog is an attached database in DuckDB, attached by the test
-        tree = sqlglot.parse_one(statement, read="databricks")
-        db.execute(tree.sql(dialect="duckdb"))
+@pytest.fixture
+def workspace_environment(
+    monkeypatch: pytest.MonkeyPatch, local_workspace: RunningServer, directory: Directory, settings: Settings
+) -> None:
+    """The variables the app itself is configured by, pointed at the local workspace."""
+    for name, value in {
+        "DATABRICKS_HOST": local_workspace.url,
+        "DATABRICKS_CLIENT_ID": directory.service_principal.user_name,
+        "DATABRICKS_CLIENT_SECRET": directory.client_secret,
+        "DATABRICKS_WAREHOUSE_ID": str(settings.warehouse_id),
+        "DATABRICKS_SQL_USE_SEA": "true",
+        "DATABRICKS_SQL_CLOUD_FETCH": "false",
+        "DATABRICKS_SQL_TELEMETRY": "false",
+    }.items():
+        monkeypatch.setenv(name, value)
 
 
-def test_the_sql_creates_every_table_idempotently_with_at_most_100_rows() -> None:
-    db = duckdb.connect(":memory:")
-    db.execute("ATTACH ':memory:' AS samples_test")
-    sql = statements("samples_test")
-    assert sql[0] == "CREATE CATALOG IF NOT EXISTS `samples_test`"
-    run_on_duckdb(db, sql)
-    first = {
-        table: db.execute(f"SELECT * FROM samples_test.{schema}.{table} ORDER BY ALL").fetchall()  # noqa: S608
+def snapshot(warehouse: LocalWarehouse, catalog: str) -> dict[str, list[tuple[object, ...]]]:
+    return {
+        f"{schema}.{table}": warehouse.query(f"SELECT * FROM {catalog}.{schema}.{table} ORDER BY ALL")  # noqa: S608
         for schema, table, *_ in TABLES
     }
-    run_on_duckdb(db, sql)
+
+
+@pytest.mark.usefixtures("workspace_environment")
+def test_creates_every_table_through_the_warehouse_idempotently(local_warehouse: LocalWarehouse) -> None:
+    assert main(["--catalog", "setup_test"]) == 0
+    first = snapshot(local_warehouse, "setup_test")
+    assert main(["--catalog", "setup_test"]) == 0
+    assert snapshot(local_warehouse, "setup_test") == first
     for schema, table, _, columns in TABLES:
-        rows = db.execute(f"SELECT * FROM samples_test.{schema}.{table} ORDER BY ALL").fetchall()  # noqa: S608
-        assert rows == first[table]
-        assert len(rows) == MAX_ROWS
-        described = [r[0] for r in db.execute(f"DESCRIBE samples_test.{schema}.{table}").fetchall()]
+        assert len(first[f"{schema}.{table}"]) == MAX_ROWS
+        described = [r[0] for r in local_warehouse.query(f"DESCRIBE setup_test.{schema}.{table}")]
         assert described == [name for name, _ in columns]
-    fares = db.execute("SELECT min(fare_amount), max(trip_distance) FROM samples_test.nyctaxi.trips").fetchone()
-    assert fares is not None
-    assert fares[0] > 0
+    fares = local_warehouse.query("SELECT min(fare_amount) FROM setup_test.nyctaxi.trips")
+    assert fares[0][0] > 0
+
+
+def test_a_user_without_create_on_the_metastore_is_refused(settings: Settings) -> None:
+    alice = UserIdentity(
+        user_id="alice@example.com",
+        email="alice@example.com",
+        user_name="alice",
+        workspace_user=None,
+        access_token="dapi-local-alice-0001",
+    )
+    connection = connect(settings, alice)
+    try:
+        with connection.cursor() as cursor, pytest.raises(Exception, match="INSUFFICIENT_PERMISSIONS"):
+            cursor.execute(statements("alice_catalog")[0])
+    finally:
+        connection.close()
 
 
 def test_dry_run_prints_the_sql_and_bad_names_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
@@ -52,3 +78,15 @@ def test_dry_run_prints_the_sql_and_bad_names_are_refused(capsys: pytest.Capture
             statements(bad)
     with pytest.raises(SystemExit):
         main(["--dry-run", "--rows", "101"])
+
+
+def test_the_admin_creates_only_in_catalogs_created_here(local_warehouse: LocalWarehouse, directory: Directory) -> None:
+    admin = directory.service_principal
+    session = local_warehouse.session(local_warehouse.open_session(admin, None, None), admin)
+    for sql in ("CREATE TABLE samples.nyctaxi.extra AS SELECT 1 AS a", "CREATE SCHEMA samples.extra"):
+        with pytest.raises(StatementFailed) as refused:
+            local_warehouse.check(admin, session, sql)
+        assert refused.value.error_code == "INSUFFICIENT_PERMISSIONS"
+    with pytest.raises(StatementFailed) as exists:
+        local_warehouse.check(admin, session, "CREATE CATALOG samples")
+    assert exists.value.error_code == "CATALOG_ALREADY_EXISTS"
