@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import dash_bootstrap_components as dbc
 from dash import html
 
+from core.errors import ServiceError
 
-def error_alert(body: dict[str, Any], *, alert_id: str | None = None) -> dbc.Alert:
-    """An alert for an error body of the seed's shape: the message, the code, and when to retry."""
+
+def error_alert(error: ServiceError | Mapping[str, Any], *, alert_id: str | None = None) -> dbc.Alert:
+    """An alert for a service error (or an error body of the seed's shape): the message, the code, and
+    when to retry."""
+    body = error.to_body() if isinstance(error, ServiceError) else error
     retry_after = body.get("retry_after")
     details = [html.Strong(body.get("message", "Something went wrong.")), " "]
     details.append(html.Span(f"({body.get('error_code', 'INTERNAL_ERROR')})", className="font-monospace small"))
@@ -17,3 +22,8 @@ def error_alert(body: dict[str, Any], *, alert_id: str | None = None) -> dbc.Ale
         details.append(html.Span(f" Try again in {retry_after} s.", className="d-block small"))
     props: dict[str, Any] = {"id": alert_id} if alert_id else {}
     return dbc.Alert(details, color="danger", className="mb-3", **props)
+
+
+def saved_notice(message: str) -> dbc.Alert:
+    """A confirmation that goes away by itself."""
+    return dbc.Alert(message, color="success", className="mb-3", duration=6000)

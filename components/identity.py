@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
-from services.identity import UserIdentity
+from core.identity import UserIdentity
 from services.workspace import WorkspaceUser
 
 

@@ -14,11 +14,11 @@ from flask import Blueprint, redirect
 from flask_openapi3.models.info import Info
 from flask_openapi3.openapi import OpenAPI
 
+from core.settings import Settings, get_settings
 from dashboard.api import BLUEPRINTS, ErrorBody, install_error_handlers, validation_error_response
 from dashboard.health import install_health
 from dashboard.logging_setup import configure_logging
 from dashboard.middleware import install_middleware
-from dashboard.settings import Settings, get_settings
 from dashboard.shell import APP_TITLE, INDEX_STRING, layout, on_callback_error, register_shell_callbacks
 
 ASSETS_FOLDER = Path(__file__).with_name("assets")

@@ -35,8 +35,8 @@ logconfig_dict = {
 
 def on_starting(server: object) -> None:
     """Before any worker starts: bring the Lakebase schema up to date (once per app start, under a lock)."""
-    from dashboard.settings import get_settings
-    from services.migrations import upgrade_to_head
+    from core.settings import get_settings
+    from services.lakebase.migrations import upgrade_to_head
 
     settings = get_settings()
     if not (settings.pg_host and settings.pg_user):

@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 from flask import Flask, Response, jsonify
 
-from dashboard.request_context import app_settings
+from core.request_context import app_settings
 from services.status import check_integrations, is_ready
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from pythonjsonlogger.json import JsonFormatter
 
-from dashboard.request_context import request_id_var, user_var
+from core.request_context import request_id_var, user_var
 
 REDACTED = "[REDACTED]"
 SENSITIVE_KEY = re.compile(r"token|authorization|password|passwd|secret|cookie|credential|api[_-]?key", re.I)

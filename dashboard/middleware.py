@@ -10,9 +10,9 @@ from contextvars import Token
 
 from flask import Flask, Response, g, jsonify, request
 
-from dashboard.request_context import request_id_var, user_var
-from services.errors import AuthRequired
-from services.identity import UserIdentity
+from core.errors import AuthRequired
+from core.identity import UserIdentity
+from core.request_context import request_id_var, user_var
 
 access_log = logging.getLogger("dashboard.access")
 

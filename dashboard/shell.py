@@ -12,16 +12,14 @@ from dash import Input, Output, State, dcc, html, no_update, set_props
 from components.accessibility import aria
 from components.feedback import error_alert
 from components.navigation import navbar, skip_link
-from dashboard.request_context import app_settings, current_user, user_var
-from services import lakebase, preferences
-from services.errors import ServiceError
+from components.stores import ERROR_BANNER_ID, LOADED_THEME_STORE, THEME_STORE
+from core.errors import ServiceError
+from core.request_context import app_settings, current_user, user_var
+from services import preferences
 
 log = logging.getLogger(__name__)
 
 MAIN_ID = "main-content"
-ERROR_BANNER_ID = "shell-error-banner"
-THEME_STORE = "shell-theme"  # pages write the theme the user just chose here
-LOADED_THEME_STORE = "shell-theme-loaded"  # the stored theme, read on each full page load
 BOOT_STORE = "shell-boot"
 LOCATION = "shell-location"
 APP_TITLE = "Databricks Dash Template"
@@ -83,15 +81,9 @@ def register_shell_callbacks(app: dash.Dash) -> None:
     )
     def load_user_preferences(_: object, pathname: str | None) -> tuple[dict[str, str], Any]:
         """On each full page load: the user's theme, and their default page when they open the app at /."""
-        settings = app_settings()
-        if not lakebase.is_configured(settings):  # no database bound to the app: defaults for everyone
-            return {"mode": "light"}, no_update
-        stored = {
-            p.preference_key: p.preference_value
-            for p in preferences.list_preferences(settings=settings, user=current_user())
-        }
-        theme = stored.get("theme", {"mode": "light"})
-        default_page = stored.get("dashboard_layout", {}).get("default_page", "/")
+        view = preferences.get_settings_view(settings=app_settings(), user=current_user())
+        theme = view.theme.model_dump()
+        default_page = view.dashboard_layout.default_page
         go_to = (
             default_page
             if pathname in (None, "/") and default_page != "/" and default_page in _page_paths()
@@ -124,8 +116,12 @@ def _page_paths() -> set[str]:
 
 
 def on_callback_error(error: Exception) -> None:
-    """Dash's global error hook: a service error becomes a readable banner, anything else a generic one."""
-    body: dict[str, Any]
+    """Dash's global error hook: a service error (NOT_CONFIGURED included) becomes a readable banner,
+    anything else a generic one without its details.
+
+    The policy for pages: a callback catches ServiceError itself only when the error belongs beside the
+    control that caused it (a form field, a panel that has its own error slot); every other error is left
+    to this hook, which shows it in the banner above the page."""
     if isinstance(error, ServiceError):
         log.log(
             error.log_level,
@@ -134,8 +130,8 @@ def on_callback_error(error: Exception) -> None:
             error.message,
             extra={"technical_details": error.technical_details},
         )
-        body = error.to_body()
+        shown = error
     else:
         log.error("unhandled error in a callback", exc_info=error)
-        body = ServiceError(technical_details={"error_type": type(error).__name__}).to_body()
-    set_props(ERROR_BANNER_ID, {"children": error_alert(body)})
+        shown = ServiceError(technical_details={"error_type": type(error).__name__})
+    set_props(ERROR_BANNER_ID, {"children": error_alert(shown)})

@@ -1,4 +1,5 @@
-"""Unity Catalog of the local workspace: the sample catalog in DuckDB, with grants from grants.toml.
+"""Unity Catalog of the local workspace: the sample catalog in DuckDB, with grants from grants.toml, and its
+REST API (catalogs, schemas, tables with pagination tokens, table details, effective permissions).
 
 Answers for the caller's identity as Unity Catalog does: what you may not see is absent.
 """
@@ -8,9 +9,12 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
+from flask import Blueprint, Response, jsonify, request
 
+from local_workspace.errors import abort_databricks, current_principal
 from local_workspace.identities import Principal
 
 DEFAULT_GRANTS_FILE = Path(__file__).with_name("grants.toml")
@@ -171,3 +175,122 @@ class LocalCatalog:
         """The table if it exists and the principal may see it; None otherwise (as UC hides it)."""
         table = self.tables.get(full_name.lower())
         return table if table is not None and self.can_see_table(principal, table) else None
+
+
+def table_json(table: Table) -> dict[str, Any]:
+    """A table as Unity Catalog's REST API describes it."""
+    return {
+        "name": table.name,
+        "catalog_name": table.catalog,
+        "schema_name": table.schema,
+        "full_name": table.full_name,
+        "table_type": "MANAGED",
+        "data_source_format": "DELTA",
+        "owner": OWNER,
+        "comment": table.comment,
+        "columns": [
+            {
+                "name": c.name,
+                "type_name": c.type_name,
+                "type_text": c.type_text,
+                "position": c.position,
+                "nullable": c.nullable,
+            }
+            | ({"type_precision": c.precision, "type_scale": c.scale} if c.precision is not None else {})
+            for c in table.columns
+        ],
+    }
+
+
+def _page(items: list[dict[str, Any]], key: str) -> Response:
+    """Unity Catalog's pagination: max_results and an opaque page_token (here, an offset)."""
+    try:
+        start = int(request.args.get("page_token") or 0)
+        size = int(request.args.get("max_results") or 0) or len(items) or 1
+    except ValueError:
+        abort_databricks(400, "INVALID_PARAMETER_VALUE", "Invalid page_token or max_results.")
+    body: dict[str, Any] = {key: items[start : start + size]}
+    if start + size < len(items):
+        body["next_page_token"] = str(start + size)
+    return jsonify(body)
+
+
+def catalog_blueprint(catalog: LocalCatalog) -> Blueprint:
+    """The Unity Catalog REST API over the local catalog; it answers whether or not a warehouse runs."""
+    api = Blueprint("unity_catalog", __name__)
+
+    @api.get("/api/2.1/unity-catalog/catalogs")
+    def list_catalogs() -> Response:
+        names = catalog.catalogs(current_principal())
+        return _page(
+            [
+                {
+                    "name": n,
+                    "full_name": n,
+                    "owner": OWNER,
+                    "catalog_type": "MANAGED_CATALOG",
+                    "comment": "Generated sample data",
+                }
+                for n in names
+            ],
+            "catalogs",
+        )
+
+    @api.get("/api/2.1/unity-catalog/schemas")
+    def list_schemas() -> Response:
+        name = request.args.get("catalog_name", "")
+        principal = current_principal()
+        if name not in catalog.catalogs(principal):
+            abort_databricks(404, "CATALOG_DOES_NOT_EXIST", f"Catalog '{name}' does not exist.")
+        return _page(
+            [
+                {"name": s, "catalog_name": name, "full_name": f"{name}.{s}", "owner": OWNER}
+                for s in catalog.schemas(principal, name)
+            ],
+            "schemas",
+        )
+
+    @api.get("/api/2.1/unity-catalog/tables")
+    def list_tables() -> Response:
+        catalog_name, schema_name = request.args.get("catalog_name", ""), request.args.get("schema_name", "")
+        principal = current_principal()
+        if not catalog.can_see_schema(principal, catalog_name, schema_name) or schema_name not in catalog.schemas(
+            principal, catalog_name
+        ):
+            abort_databricks(404, "SCHEMA_DOES_NOT_EXIST", f"Schema '{catalog_name}.{schema_name}' does not exist.")
+        return _page([table_json(t) for t in catalog.visible_tables(principal, catalog_name, schema_name)], "tables")
+
+    @api.get("/api/2.1/unity-catalog/tables/<full_name>")
+    def get_table(full_name: str) -> Response:
+        table = catalog.table(current_principal(), full_name)
+        if table is None:
+            abort_databricks(404, "TABLE_DOES_NOT_EXIST", f"Table '{full_name}' does not exist.")
+        return jsonify(table_json(table))
+
+    @api.get("/api/2.1/unity-catalog/effective-permissions/<securable_type>/<full_name>")
+    def effective_permissions(securable_type: str, full_name: str) -> Response:
+        principal = current_principal()
+        kind = securable_type.lower()
+        visible = {
+            "catalog": lambda: full_name in catalog.catalogs(principal),
+            "schema": lambda: full_name.count(".") == 1 and catalog.can_see_schema(principal, *full_name.split(".")),
+            "table": lambda: catalog.table(principal, full_name) is not None,
+        }
+        if kind not in visible or not visible[kind]():
+            abort_databricks(404, f"{kind.upper()}_DOES_NOT_EXIST", f"{securable_type} '{full_name}' does not exist.")
+        held = catalog.privileges(principal, full_name)
+        privileges = [
+            {"privilege": privilege}
+            | (
+                {
+                    "inherited_from_name": source,
+                    "inherited_from_type": ["CATALOG", "SCHEMA", "TABLE"][source.count(".")],
+                }
+                if source != full_name
+                else {}
+            )
+            for privilege, source in sorted(held.items())
+        ]
+        return jsonify(privilege_assignments=[{"principal": principal.user_name, "privileges": privileges}])
+
+    return api

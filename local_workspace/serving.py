@@ -17,9 +17,9 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from local_workspace.errors import abort_databricks, current_principal
 from local_workspace.identities import Principal
 from local_workspace.models import TrainedModel
-from local_workspace.server import abort_databricks, current_principal
 
 DEFAULT_SERVING_FILE = Path(__file__).with_name("serving.toml")
 OWNER = "samples-admin@example.com"

@@ -22,6 +22,7 @@ from local_workspace.identities import Directory
 from local_workspace.lakebase import DATABASE, LocalLakebase, lifetime_from_env
 from local_workspace.models import train_models
 from local_workspace.sample_data import DEFAULT_TRIPS, generate
+from local_workspace.server import create_workspace_app
 from local_workspace.serving import DEFAULT_SERVING_FILE, LocalServing, load_endpoint_configs
 from local_workspace.warehouse import LocalWarehouse
 
@@ -154,8 +155,6 @@ def build_serving(state_dir: Path, warehouse: LocalWarehouse, config_file: Path 
 def serve_workspace(port: int, lakebase_port: int) -> None:
     """Serve the local workspace on loopback, with the Lakebase instance, SQL warehouse and serving
     endpoints it owns."""
-    from local_workspace.server import create_workspace_app
-
     lakebase = LocalLakebase(STATE_DIR / "lakebase", lakebase_port, token_lifetime_seconds=lifetime_from_env())
     # Stopping the stack sends SIGTERM: leave through `finally`, so Postgres stops with the workspace.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

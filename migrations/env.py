@@ -5,9 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import text
 
-from dashboard.settings import Settings, get_settings
+from core.settings import Settings, get_settings
 from services.lakebase import open_database
-from services.lakebase_schema import metadata
+from services.lakebase.schema import metadata
 
 # Any fixed number: every process migrating the same database takes the same lock.
 MIGRATION_LOCK_ID = 727_001

@@ -18,9 +18,9 @@ from components.accessibility import aria
 from components.feedback import error_alert
 from components.forms import labelled_select
 from components.grid import data_grid, filter_badges, table_details
-from dashboard.request_context import app_settings, current_user
+from core.request_context import app_settings, current_user
 from services import catalog, lakebase, preferences, warehouse
-from services.errors import ServiceError
+from core.errors import ServiceError
 
 log = logging.getLogger(__name__)
 
@@ -238,7 +238,7 @@ def start(_: Any) -> tuple[Any, ...]:
         catalogs = catalog.list_catalogs(settings=app_settings(), user=current_user())
         remembered = _stored_layout()
     except ServiceError as error:
-        return [], None, None, "100", error_alert(error.to_body())
+        return [], None, None, "100", error_alert(error)
     initial = remembered.get("last_table") or DEFAULT_TABLE
     parts = initial.split(".")
     chosen = parts[0] if parts[0] in catalogs else (catalogs[0] if catalogs else None)
@@ -260,7 +260,7 @@ def show_schemas(catalog_name: str | None, initial: str | None) -> tuple[Any, ..
     try:
         schemas = catalog.list_schemas(settings=app_settings(), user=current_user(), catalog=catalog_name)
     except ServiceError as error:
-        return [], None, error_alert(error.to_body())
+        return [], None, error_alert(error)
     wanted = (initial or "").split(".")
     chosen = wanted[1] if len(wanted) == 3 and wanted[1] in schemas else (schemas[0] if schemas else None)
     return _options(schemas), chosen, None
@@ -284,7 +284,7 @@ def show_tables(schema_name: str | None, catalog_name: str | None, initial: str 
             settings=app_settings(), user=current_user(), catalog=catalog_name, schema=schema_name
         )
     except ServiceError as error:
-        return [], None, error_alert(error.to_body())
+        return [], None, error_alert(error)
     names = [t.table_name for t in tables]
     wanted = (initial or "").split(".")
     chosen = wanted[2] if len(wanted) == 3 and wanted[2] in names else (names[0] if names else None)
@@ -325,7 +325,7 @@ def show_table(table_name: str | None, catalog_name: str | None, schema_name: st
         )
         favorites = _favorites()
     except ServiceError as error:
-        return error_alert(error.to_body()), no_update, [], [], []
+        return error_alert(error), no_update, [], [], []
     _remember(last_table=details.full_name)
     columns = _options([c.name for c in details.columns])
     data = {
@@ -459,7 +459,7 @@ def show_page(state: dict[str, Any] | None) -> tuple[Any, ...]:
             **_service_args(state),
         )
     except ServiceError as error:
-        return error_alert(error.to_body()), "", f"Page {page_number}", True, True, badges, "#"
+        return error_alert(error), "", f"Page {page_number}", True, True, badges, "#"
     first = state["offset"] + 1 if result.row_count else 0
     status = f"Rows {first}–{state['offset'] + result.row_count} · {result.execution_time_ms} ms on the warehouse"
     return (
@@ -516,7 +516,7 @@ def draw_chart(
             filters=args["filters"],
         )
     except ServiceError as error:
-        return error_alert(error.to_body())
+        return error_alert(error)
     label = "count" if data.aggregation == "count" else f"{data.aggregation}({data.y_column})"
     figure = go.Figure(go.Bar(x=data.x, y=data.y, name=label))
     figure.update_layout(
@@ -556,5 +556,5 @@ def toggle_favorite(n_clicks: int | None, state: dict[str, Any] | None) -> tuple
             settings=app_settings(), user=current_user(), key="favorite_tables", value={"tables": favorites}
         )
     except ServiceError as error:
-        return no_update, error_alert(error.to_body())
+        return no_update, error_alert(error)
     return _favorite_label(full_name, favorites), None

@@ -17,9 +17,9 @@ from dash import Input, Output, callback, dcc, html
 
 from components.accessibility import aria
 from components.feedback import error_alert
-from dashboard.request_context import app_settings, current_user
+from core.request_context import app_settings, current_user
 from services import warehouse
-from services.errors import ServiceError
+from core.errors import ServiceError
 
 dash.register_page(__name__, path="/fares", name="Fares", title="Fares · Databricks Dash Template", order=50)
 
@@ -55,7 +55,7 @@ def show_fares(min_distance: float | None) -> Any:
             filters=[warehouse.Filter("trip_distance", ">=", float(min_distance or 0))],
         )
     except ServiceError as error:
-        return error_alert(error.to_body())
+        return error_alert(error)
     figure = go.Figure(go.Bar(x=chart.x, y=chart.y, name="average fare"))
     figure.update_layout(xaxis_title="drop-off zip", yaxis_title="average fare ($)", margin={"t": 10})
     caption = f"Average fare for {len(chart.x)} drop-off zips, trips of {min_distance or 0} miles or more"

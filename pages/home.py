@@ -12,9 +12,9 @@ from components.accessibility import aria
 from components.feedback import error_alert
 from components.identity import identity_card
 from components.status import status_grid
-from dashboard.request_context import app_settings, current_user
+from core.request_context import app_settings, current_user
 from services import workspace
-from services.errors import ServiceError
+from core.errors import ServiceError
 from services.status import check_integrations
 
 dash.register_page(__name__, path="/", name="Home", title="Home · Databricks Dash Template", order=0)
@@ -53,7 +53,7 @@ def show_user(_: int | None) -> dbc.Card | list[Any]:
     try:
         confirmed = workspace.get_current_user(settings=app_settings(), user=user)
     except ServiceError as error:
-        return [identity_card(user, None), error_alert(error.to_body())]
+        return [identity_card(user, None), error_alert(error)]
     return identity_card(user, confirmed)
 
 

@@ -16,9 +16,9 @@ from components.accessibility import aria
 from components.feedback import error_alert
 from components.forms import labelled_textarea
 from components.grid import result_table
-from dashboard.request_context import app_settings, current_request_id, current_user
+from core.request_context import app_settings, current_request_id, current_user
 from services import inference_logs, model_serving
-from services.errors import InvalidInput, ServiceError
+from core.errors import InvalidInput, ServiceError
 
 dash.register_page(
     __name__, path="/model-serving", name="Model Serving", title="Model Serving · Databricks Dash Template", order=20
@@ -179,7 +179,7 @@ def show_endpoints(_: int | None, selected: str | None) -> tuple[Any, Any, Any]:
     try:
         endpoints = model_serving.list_endpoints(settings=app_settings(), user=current_user())
     except ServiceError as error:
-        return error_alert(error.to_body()), [], None
+        return error_alert(error), [], None
     if not endpoints:
         return html.P("No serving endpoints are available to you."), [], None
     names = [e.endpoint_name for e in endpoints]
@@ -236,7 +236,7 @@ def show_endpoint(name: str | None, pending: dict[str, Any] | None) -> tuple[Any
         endpoint = model_serving.get_endpoint(settings=settings, user=user, name=name)
         signature = model_serving.get_signature(settings=settings, user=user, name=name)
     except ServiceError as error:
-        return error_alert(error.to_body()), None, [], no_update, no_update
+        return error_alert(error), None, [], no_update, no_update
     details = html.Dl(
         [
             html.Dt("State"),
@@ -372,7 +372,7 @@ def invoke(
     except InvalidInput as error:
         if tab == "json":
             return no_update, no_update, no_update, True, error.message
-        return error_alert(error.to_body()), no_update, no_update, False, ""
+        return error_alert(error), no_update, no_update, False, ""
     try:
         timeout_seconds = int(timeout) if timeout not in (None, "") else None
         result = model_serving.invoke(
@@ -388,7 +388,7 @@ def invoke(
             [no_update] * 4
         )
     except ServiceError as error:
-        return error_alert(error.to_body()), version + 1, 0, False, ""
+        return error_alert(error), version + 1, 0, False, ""
     return _result(result, payload), version + 1, 0, False, ""
 
 
@@ -447,7 +447,7 @@ def show_history(_: int, offset: int) -> tuple[Any, bool, bool]:
             settings=app_settings(), user=current_user(), limit=HISTORY_PAGE_SIZE, offset=offset or 0
         )
     except ServiceError as error:
-        return error_alert(error.to_body()), True, True
+        return error_alert(error), True, True
     return _history_table(page, offset or 0), not offset, not page.has_more
 
 
@@ -482,7 +482,7 @@ def load_input(clicks: list[int | None], offset: int) -> tuple[Any, Any, Any]:
             settings=app_settings(), user=current_user(), limit=HISTORY_PAGE_SIZE, offset=offset or 0
         )
     except ServiceError as error:
-        return no_update, no_update, error_alert(error.to_body())
+        return no_update, no_update, error_alert(error)
     found = next((log for log in page.logs if log.id == wanted), None)
     if found is None or not isinstance(found.inputs, dict) or "omitted" in found.inputs:
         return (

@@ -13,10 +13,10 @@ from dash.exceptions import PreventUpdate
 from components.accessibility import aria
 from components.feedback import error_alert
 from components.forms import labelled_select, labelled_textarea
-from dashboard.request_context import app_settings, current_user
-from dashboard.shell import THEME_STORE
+from components.stores import THEME_STORE
+from core.request_context import app_settings, current_user
 from services import preferences
-from services.errors import InvalidInput, ServiceError
+from core.errors import InvalidInput, ServiceError
 
 dash.register_page(
     __name__, path="/preferences", name="Preferences", title="Preferences · Databricks Dash Template", order=90
@@ -183,7 +183,7 @@ def save_theme(mode: str | None, loaded: dict[str, Any] | None) -> tuple[Any, An
             settings=app_settings(), user=current_user(), key="theme", value={"mode": mode}
         )
     except ServiceError as error:
-        return no_update, error_alert(error.to_body())
+        return no_update, error_alert(error)
     return saved.preference_value, _saved(f"Theme saved: {mode}.")
 
 
@@ -220,7 +220,7 @@ def save_layout(
     try:
         preferences.upsert_preference(settings=app_settings(), user=current_user(), key="dashboard_layout", value=value)
     except ServiceError as error:
-        return error_alert(error.to_body()), no_update
+        return error_alert(error), no_update
     return _saved("Dashboard layout saved."), version + 1
 
 
@@ -243,7 +243,7 @@ def remove_favorite(clicks: list[int | None], loaded: Any, version: int) -> tupl
             settings=app_settings(), user=current_user(), key="favorite_tables", value={"tables": tables}
         )
     except ServiceError as error:
-        return error_alert(error.to_body()), no_update
+        return error_alert(error), no_update
     return _saved(f"Removed {table} from your favorites."), version + 1
 
 
@@ -285,6 +285,6 @@ def save_json(n_clicks: int | None, text: str | None, loaded: Any, version: int)
         for key in set(loaded or {}) - set(normal):
             preferences.delete_preference(settings=settings, user=user, key=key)
     except ServiceError as error:
-        return error_alert(error.to_body()), "", False, version + 1, no_update
+        return error_alert(error), "", False, version + 1, no_update
     theme = normal.get("theme", {"mode": "light"})
     return _saved("Preferences saved."), "", False, version + 1, theme

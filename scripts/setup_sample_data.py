@@ -18,11 +18,10 @@ import random
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from dashboard.settings import Settings
+from core.settings import Settings
 
 MAX_ROWS = 100
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,254}$")
@@ -159,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     settings = Settings.from_env(os.environ)
     if args.warehouse_id:
-        settings = replace(settings, warehouse_id=args.warehouse_id)
+        settings = settings.model_copy(update={"warehouse_id": args.warehouse_id})
     if not settings.databricks_host or not settings.warehouse_id:
         parser.error("DATABRICKS_HOST and a warehouse (--warehouse-id or DATABRICKS_WAREHOUSE_ID) are required")
     run(sql, settings=settings)

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Literal
 
 from databricks.sdk import WorkspaceClient
-from databricks.sdk import errors as sdk_errors
 from databricks.sdk.service.catalog import TableInfo
 
-from dashboard.settings import Settings
+from core.identity import UserIdentity
+from core.settings import Settings
 from services import workspace
-from services.errors import CatalogPermissionDenied, NotFound, ServiceError
-from services.identity import UserIdentity
+from services.errors import translated
 
 log = logging.getLogger(__name__)
 AccessLevel = Literal["READ", "WRITE", "NONE"]
@@ -47,14 +47,10 @@ class DataSource:
     size_bytes: int | None = None
 
 
-def _translate(error: Exception, *, catalog: str, schema: str | None = None, table: str | None = None) -> ServiceError:
-    details = {"catalog": catalog, "schema": schema, "table": table}
-    if isinstance(error, sdk_errors.NotFound):
-        what = ".".join(p for p in (catalog, schema, table) if p)
-        return NotFound(f"{what} was not found, or you may not see it.", technical_details=details)
-    if isinstance(error, sdk_errors.PermissionDenied):
-        return CatalogPermissionDenied(technical_details=details)
-    return workspace.translate_error(error, action="unity-catalog")
+def _in_catalog(action: str, *names: str | None) -> AbstractContextManager[None]:
+    """The error translation for a Unity Catalog call about the securable `names` (catalog, schema, table)."""
+    parts = dict(zip(("catalog", "schema", "table"), names, strict=False))
+    return translated("unity_catalog", action=action, subject=".".join(n for n in names if n) or None, details=parts)
 
 
 def _access_level(client: WorkspaceClient, full_name: str) -> AccessLevel:
@@ -84,21 +80,15 @@ def _data_source(info: TableInfo, access_level: AccessLevel) -> DataSource:
 
 def list_catalogs(*, settings: Settings, user: UserIdentity) -> list[str]:
     """Names of the catalogs the user may see."""
-    try:
+    with _in_catalog("catalogs.list"):
         return sorted(c.name for c in workspace.user_client(settings, user).catalogs.list() if c.name)
-    except ServiceError:
-        raise
-    except Exception as error:
-        raise _translate(error, catalog="*") from error
 
 
 def list_schemas(*, settings: Settings, user: UserIdentity, catalog: str) -> list[str]:
     """Names of the schemas of `catalog` the user may see."""
-    try:
+    with _in_catalog("schemas.list", catalog):
         client = workspace.user_client(settings, user)
         return sorted(s.name for s in client.schemas.list(catalog_name=catalog) if s.name)
-    except Exception as error:
-        raise _translate(error, catalog=catalog) from error
 
 
 def list_tables(
@@ -111,10 +101,8 @@ def list_tables(
     for catalog_name in catalogs:
         schemas = [schema] if schema else list_schemas(settings=settings, user=user, catalog=catalog_name)
         for schema_name in schemas:
-            try:
+            with _in_catalog("tables.list", catalog_name, schema_name):
                 infos += list(client.tables.list(catalog_name=catalog_name, schema_name=schema_name))
-            except Exception as error:
-                raise _translate(error, catalog=catalog_name, schema=schema_name) from error
     infos = infos[:MAX_TABLES_LISTED]
     with ThreadPoolExecutor(max_workers=8, thread_name_prefix="uc-grants") as pool:
         levels = list(pool.map(lambda i: _access_level(client, i.full_name or ""), infos))
@@ -125,9 +113,7 @@ def get_table(*, settings: Settings, user: UserIdentity, catalog: str, schema: s
     """One table's details (columns with types and nullability, owner, comment) and the user's access."""
     client = workspace.user_client(settings, user)
     full_name = f"{catalog}.{schema}.{table}"
-    try:
+    with _in_catalog("tables.get", catalog, schema, table):
         info = client.tables.get(full_name=full_name)
         level = _access_level(client, full_name)
-    except Exception as error:
-        raise _translate(error, catalog=catalog, schema=schema, table=table) from error
     return _data_source(info, level)

@@ -1,122 +1,182 @@
-"""Errors of the service layer; each maps one-to-one to an error body of the seed (EC-001..EC-004)."""
+"""The one place where a client library's exception becomes a ServiceError.
+
+Every service wraps its calls to the Databricks SDK, the SQL connector, requests and psycopg/SQLAlchemy in
+`translated(...)`; a ServiceError raised inside passes through untouched. What the user sees then depends
+only on the error's kind and the integration it came from, never on which function caught it.
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import Any, ClassVar
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, Literal
+
+import psycopg
+import requests
+import sqlalchemy
+from databricks.sdk import errors as sdk_errors
+from databricks.sql import exc as sql_errors
+from psycopg_pool import PoolTimeout
+
+from core.errors import (
+    AuthRequired,
+    CatalogPermissionDenied,
+    DatabaseUnavailable,
+    InvalidInput,
+    ModelTimeout,
+    ModelUnavailable,
+    NotFound,
+    PermissionDenied,
+    QueryCancelled,
+    ServiceError,
+    WarehouseUnavailable,
+    WorkspaceUnavailable,
+)
+
+log = logging.getLogger(__name__)
+
+Integration = Literal["workspace", "unity_catalog", "warehouse", "serving", "lakebase"]
+RETRY_AFTER_SECONDS = 10
+MODEL_RETRY_AFTER_SECONDS = 30
+# The model's own error message is shown as it is, up to this length.
+MAX_MESSAGE_CHARS = 2000
+# Databricks SQL error classes that mean the statement, not the warehouse, is at fault.
+STATEMENT_ERRORS = ("PARSE_SYNTAX_ERROR", "UNRESOLVED_COLUMN", "INVALID_PARAMETER_VALUE", "UNBOUND_SQL_PARAMETER")
+DATABASE_TRANSIENT = (
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    PoolTimeout,
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+)
+SDK_STATUS: tuple[tuple[type[Exception], int], ...] = (
+    (sdk_errors.TooManyRequests, 429),
+    (sdk_errors.TemporarilyUnavailable, 503),
+    (sdk_errors.BadRequest, 400),
+    (sdk_errors.NotFound, 404),
+    (sdk_errors.PermissionDenied, 403),
+    (sdk_errors.Unauthenticated, 401),
+    (sdk_errors.InternalError, 500),
+)
 
 
-class ServiceError(Exception):
-    """An error a user can be shown: a stable code, a plain message and machine-readable details."""
+@contextmanager
+def translated(
+    integration: Integration,
+    *,
+    action: str,
+    subject: str | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> Iterator[None]:
+    """Run the block; a library exception leaves it as the ServiceError it means for `integration`.
 
-    error_code: ClassVar[str] = "INTERNAL_ERROR"
-    status: ClassVar[int] = 500
-    default_message: ClassVar[str] = "Something went wrong. The error has been logged."
-
-    def __init__(
-        self,
-        message: str | None = None,
-        *,
-        technical_details: dict[str, Any] | None = None,
-        retry_after: int | None = None,
-    ) -> None:
-        self.message = message or self.default_message
-        super().__init__(self.message)
-        self.technical_details = technical_details or {}
-        self.retry_after = retry_after
-
-    @property
-    def log_level(self) -> int:
-        """ERROR for what the service failed to do, WARNING for what the caller got wrong."""
-        return logging.ERROR if self.status >= 500 else logging.WARNING
-
-    def to_body(self) -> dict[str, Any]:
-        """The seed's error body: error_code, message, technical_details and retry_after where it applies."""
-        body: dict[str, Any] = {
-            "error_code": self.error_code,
-            "message": self.message,
-            "technical_details": self.technical_details,
-        }
-        if self.retry_after is not None:
-            body["retry_after"] = self.retry_after
-        return body
+    `subject` names what was asked for in messages ("Serving endpoint 'x'", "samples.tpch.orders");
+    `details` go into technical_details."""
+    try:
+        yield
+    except ServiceError:
+        raise
+    except Exception as error:
+        raise to_service_error(
+            error, integration=integration, action=action, subject=subject, details=details
+        ) from error
 
 
-class ModelUnavailable(ServiceError):
-    """EC-001: a serving endpoint cannot answer now."""
-
-    error_code = "MODEL_UNAVAILABLE"
-    status = 503
-    default_message = "Model service temporarily unavailable. Please try again in a few moments."
-
-
-class DatabaseUnavailable(ServiceError):
-    """EC-002: Lakebase cannot be reached."""
-
-    error_code = "DATABASE_UNAVAILABLE"
-    status = 503
-    default_message = "Database service temporarily unavailable."
-
-
-class AuthRequired(ServiceError):
-    """EC-003: no usable identity came with the request."""
-
-    error_code = "AUTH_REQUIRED"
-    status = 401
-    default_message = "Sign-in required: open the app through Databricks Apps."
-
-
-class PermissionDenied(ServiceError):
-    """EC-003: the identity is known but may not do this."""
-
-    error_code = "PERMISSION_DENIED"
-    status = 403
-    default_message = "You don't have permission to do this."
+def to_service_error(
+    error: BaseException,
+    *,
+    integration: Integration,
+    action: str,
+    subject: str | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> ServiceError:
+    """The ServiceError that `error`, raised while doing `action` on `integration`, means for the user."""
+    context = {"action": action, **(details or {})}
+    if isinstance(error, ServiceError):
+        return error
+    if isinstance(error, sql_errors.Error):
+        return _from_warehouse(error, context)
+    if isinstance(error, DATABASE_TRANSIENT) or _is_invalidated(error):
+        return DatabaseUnavailable(
+            technical_details=context | {"error_type": type(error).__name__}, retry_after=RETRY_AFTER_SECONDS
+        )
+    if isinstance(error, psycopg.DataError | sqlalchemy.exc.DataError):
+        return InvalidInput("The database refused a value of the request.", technical_details=context)
+    if integration == "serving":
+        return _from_serving(error, subject, context)
+    if integration == "lakebase" and isinstance(error, psycopg.Error | sqlalchemy.exc.SQLAlchemyError):
+        # Not transient and not the caller's value: a fault of the app's own, shown as INTERNAL_ERROR.
+        return ServiceError(technical_details=context | {"error_type": type(error).__name__})
+    return _from_workspace(error, integration, subject, context)
 
 
-class CatalogPermissionDenied(ServiceError):
-    """EC-004: Unity Catalog refuses the user access to a catalog, schema or table."""
-
-    error_code = "CATALOG_PERMISSION_DENIED"
-    status = 403
-    default_message = "You don't have access to this table."
+def http_status(error: BaseException) -> int | None:
+    """The HTTP status behind an SDK error, where it has one."""
+    return next((status for kind, status in SDK_STATUS if isinstance(error, kind)), None)
 
 
-class InvalidInput(ServiceError):
-    """The request's parameters or payload are not acceptable."""
-
-    error_code = "INVALID_INPUT"
-    status = 400
-    default_message = "The request is not valid."
+def _is_invalidated(error: BaseException) -> bool:
+    return isinstance(error, sqlalchemy.exc.DBAPIError) and bool(error.connection_invalidated)
 
 
-class NotFound(ServiceError):
-    """What was asked for does not exist, or not for this user."""
-
-    error_code = "NOT_FOUND"
-    status = 404
-    default_message = "Not found."
-
-
-class PayloadTooLarge(ServiceError):
-    """The request body is over the limit."""
-
-    error_code = "PAYLOAD_TOO_LARGE"
-    status = 413
-    default_message = "The request is too large."
+def _unavailable(integration: Integration, context: dict[str, Any], error: BaseException) -> ServiceError:
+    context = context | {"error_type": type(error).__name__}
+    if integration == "warehouse":
+        return WarehouseUnavailable(technical_details=context | {"service": "sql_warehouse"}, retry_after=10)
+    if integration == "lakebase":
+        return DatabaseUnavailable(technical_details=context, retry_after=RETRY_AFTER_SECONDS)
+    return WorkspaceUnavailable(technical_details=context, retry_after=RETRY_AFTER_SECONDS)
 
 
-class WorkspaceUnavailable(ServiceError):
-    """The Databricks workspace API cannot be reached."""
+def _from_workspace(
+    error: BaseException, integration: Integration, subject: str | None, context: dict[str, Any]
+) -> ServiceError:
+    if isinstance(error, sdk_errors.Unauthenticated):
+        return AuthRequired("The workspace did not accept your credentials.", technical_details=context)
+    if isinstance(error, sdk_errors.PermissionDenied):
+        if integration in ("unity_catalog", "warehouse"):
+            return CatalogPermissionDenied(technical_details=context)
+        return PermissionDenied(technical_details=context)
+    if isinstance(error, sdk_errors.NotFound) and subject:
+        return NotFound(f"{subject} was not found, or you may not see it.", technical_details=context)
+    return _unavailable(integration, context, error)
 
-    error_code = "WORKSPACE_UNAVAILABLE"
-    status = 503
-    default_message = "The Databricks workspace is temporarily unavailable."
+
+def _from_warehouse(error: sql_errors.Error, context: dict[str, Any]) -> ServiceError:
+    """The connector's errors carry the warehouse's error class in their text."""
+    text = str(error)
+    if "CANCELED" in text or "CANCELLED" in text:
+        return QueryCancelled(technical_details=context)
+    if "INSUFFICIENT_PERMISSIONS" in text:
+        return CatalogPermissionDenied(technical_details=context | {"reason": "SELECT not granted"})
+    if "TABLE_OR_VIEW_NOT_FOUND" in text:
+        return NotFound("The table was not found, or you may not see it.", technical_details=context)
+    if any(code in text for code in STATEMENT_ERRORS):
+        return InvalidInput("The warehouse refused the query.", technical_details=context | {"error": text[-300:]})
+    return _unavailable("warehouse", context, error)
 
 
-class ModelTimeout(ServiceError):
-    """A serving endpoint did not answer before the caller's deadline (logged with status TIMEOUT)."""
-
-    error_code = "MODEL_TIMEOUT"
-    status = 504
-    default_message = "The model did not answer in time. Try again, or allow it a longer timeout."
+def _from_serving(error: BaseException, subject: str | None, context: dict[str, Any]) -> ServiceError:
+    status = http_status(error)
+    context = context | {"status": status}
+    if isinstance(error, requests.Timeout):
+        return ModelTimeout(technical_details=context, retry_after=5)
+    if isinstance(error, sdk_errors.BadRequest):
+        # The model's own words: they name the missing column or the value it could not convert.
+        message = str(error)[:MAX_MESSAGE_CHARS] or "The model refused the input."
+        return InvalidInput(message, technical_details=context | {"error_code": error.error_code})
+    if isinstance(error, sdk_errors.NotFound):
+        return NotFound(
+            f"{subject or 'The endpoint'} does not exist, or you may not see it.", technical_details=context
+        )
+    if isinstance(error, sdk_errors.PermissionDenied):
+        return PermissionDenied(f"You may not query {subject or 'this endpoint'}.", technical_details=context)
+    if isinstance(error, sdk_errors.Unauthenticated):
+        return AuthRequired("The workspace did not accept your credentials.", technical_details=context)
+    # The endpoint's Retry-After when it sent one (429 or 503), else the seed's 30 s.
+    hinted = getattr(error, "retry_after_secs", None) if status in (429, 503) else None
+    return ModelUnavailable(
+        technical_details=context | {"error_type": type(error).__name__},
+        retry_after=max(1, int(hinted or MODEL_RETRY_AFTER_SECONDS)),
+    )

@@ -8,11 +8,11 @@ from typing import Any, Literal
 
 import sqlalchemy
 
-from dashboard.settings import Settings
-from services.errors import InvalidInput
-from services.identity import UserIdentity
+from core.errors import InvalidInput
+from core.identity import UserIdentity
+from core.settings import Settings
 from services.lakebase import call_with_retries, transaction
-from services.lakebase_schema import model_inference_logs
+from services.lakebase.schema import model_inference_logs
 
 InferenceStatus = Literal["SUCCESS", "ERROR", "TIMEOUT"]
 MAX_PAGE_SIZE = 100

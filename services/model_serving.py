@@ -27,9 +27,7 @@ from databricks.sdk.service.serving import (
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_before_delay
 from tenacity.wait import wait_random_exponential
 
-from dashboard.settings import Settings
-from services import inference_logs, lakebase
-from services.errors import (
+from core.errors import (
     AuthRequired,
     InvalidInput,
     ModelTimeout,
@@ -38,13 +36,15 @@ from services.errors import (
     PermissionDenied,
     ServiceError,
 )
-from services.identity import UserIdentity
+from core.identity import UserIdentity
+from services.errors import to_service_error
+from core.settings import Settings
+from services import inference_logs, lakebase
 from services.inference_logs import InferenceStatus
 from services.workspace import (
     DeadlineClients,
     service_principal_client,
     timed_ms,
-    translate_error,
     user_client,
 )
 
@@ -183,7 +183,7 @@ def _workspace_error(error: Exception, *, action: str, name: str | None = None) 
             f"Serving endpoint '{name}' does not exist, or you may not see it.",
             technical_details={"endpoint_name": name},
         )
-    return translate_error(error, action=action)
+    return to_service_error(error, integration="workspace", action=action)
 
 
 def _app_endpoints(found: list[ServingEndpoint], settings: Settings) -> list[ModelEndpoint]:

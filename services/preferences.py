@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -12,13 +14,14 @@ import sqlalchemy
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.dialects.postgresql import insert
 
-from dashboard.settings import Settings
-from services.errors import InvalidInput, NotFound
-from services.identity import UserIdentity
+from core.errors import InvalidInput, NotConfigured, NotFound, ServiceError
+from core.identity import UserIdentity
+from core.settings import Settings
 from services.lakebase import call_with_retries, transaction
-from services.lakebase_schema import user_preferences
+from services.lakebase.schema import user_preferences
 from services.warehouse import Aggregation
 
+log = logging.getLogger(__name__)
 MAX_VALUE_BYTES = 100 * 1024
 TABLE_NAME_PATTERN = r"^[^.\s`'\";]+\.[^.\s`'\";]+\.[^.\s`'\";]+$"
 PAGE_SIZES = (10, 25, 50, 100, 250, 500, 1000)
@@ -93,6 +96,16 @@ class UserPreference:
     updated_at: datetime
 
 
+@dataclass(frozen=True)
+class PreferencesView:
+    """All of a user's preferences as typed values, defaults filled in, and what is stored as it is."""
+
+    theme: ThemeValue
+    dashboard_layout: DashboardLayoutValue
+    favorite_tables: FavoriteTablesValue
+    stored: dict[str, dict[str, Any]]
+
+
 def check_key(key: str) -> str:
     """The key, if it is one the app knows; else InvalidInput naming the allowed keys."""
     if key not in VALUE_MODELS:
@@ -165,19 +178,10 @@ def get_preference(*, settings: Settings, user: UserIdentity, key: str) -> UserP
 def upsert_preference(*, settings: Settings, user: UserIdentity, key: str, value: Any) -> UserPreference:
     """Create or replace one preference of the user; safe to retry (the end state is the same)."""
     normal = validate_value(key, value)
-    statement = (
-        insert(user_preferences)
-        .values(user_id=user.user_id, preference_key=key, preference_value=normal)
-        .on_conflict_do_update(
-            constraint="uq_user_preferences_user_key",
-            set_={"preference_value": normal, "updated_at": sqlalchemy.func.now()},
-        )
-        .returning(*user_preferences.c)
-    )
 
     def write() -> UserPreference:
         with transaction(settings) as connection:
-            return _row(connection.execute(statement).one())
+            return _upsert(connection, user, key, normal)
 
     return call_with_retries(write, action="upsert_preference")
 
@@ -195,3 +199,148 @@ def delete_preference(*, settings: Settings, user: UserIdentity, key: str) -> No
     # Not retried: a repeat after a lost acknowledgement would wrongly answer 404.
     if call_with_retries(delete, action="delete_preference", retry=False) == 0:
         raise NotFound(f"You have no {key!r} preference.", technical_details={"preference_key": key})
+
+
+# Domain actions: each reads, changes and writes in one transaction, so two tabs never lose each
+# other's change, and pages stay free of read-modify-write logic.
+
+
+def _lock_and_read(connection: sqlalchemy.Connection, user: UserIdentity, key: str) -> dict[str, Any] | None:
+    """The stored value, with its row locked until the transaction ends (a transaction-scoped advisory
+    lock also covers the first write, when there is no row to lock yet)."""
+    connection.execute(
+        sqlalchemy.select(
+            sqlalchemy.func.pg_advisory_xact_lock(sqlalchemy.func.hashtextextended(f"{user.user_id}\x1f{key}", 0))
+        )
+    )
+    query = sqlalchemy.select(user_preferences.c.preference_value).where(
+        user_preferences.c.user_id == user.user_id, user_preferences.c.preference_key == key
+    )
+    found = connection.execute(query).scalar_one_or_none()
+    return dict(found) if found is not None else None
+
+
+def _upsert(connection: sqlalchemy.Connection, user: UserIdentity, key: str, normal: dict[str, Any]) -> UserPreference:
+    statement = (
+        insert(user_preferences)
+        .values(user_id=user.user_id, preference_key=key, preference_value=normal)
+        .on_conflict_do_update(
+            constraint="uq_user_preferences_user_key",
+            set_={"preference_value": normal, "updated_at": sqlalchemy.func.now()},
+        )
+        .returning(*user_preferences.c)
+    )
+    return _row(connection.execute(statement).one())
+
+
+def modify_preference(
+    *, settings: Settings, user: UserIdentity, key: str, change: Callable[[dict[str, Any]], dict[str, Any]]
+) -> UserPreference:
+    """Apply `change` to the stored value (the key's defaults when unset) and save it, in one transaction."""
+    check_key(key)
+
+    def write() -> UserPreference:
+        with transaction(settings) as connection:
+            current = _lock_and_read(connection, user, key)
+            base = VALUE_MODELS[key]().model_dump(mode="json") if current is None else current
+            return _upsert(connection, user, key, validate_value(key, change(base)))
+
+    # Safe to retry: the change is applied to what is stored at the time, inside the transaction.
+    return call_with_retries(write, action=f"modify_preference:{key}")
+
+
+def replace_preferences(*, settings: Settings, user: UserIdentity, document: Any) -> dict[str, dict[str, Any]]:
+    """Make the user's preferences exactly `document` ({key: value}); a key left out is deleted.
+
+    Every value is validated first; then all writes happen in one transaction, so a failure changes nothing."""
+    if not isinstance(document, dict):
+        raise InvalidInput("The preferences must be a JSON object whose keys are preference keys.")
+    normal = {check_key(str(key)): validate_value(str(key), value) for key, value in document.items()}
+
+    def write() -> None:
+        with transaction(settings) as connection:
+            for key, value in normal.items():
+                _upsert(connection, user, key, value)
+            connection.execute(
+                user_preferences.delete().where(
+                    user_preferences.c.user_id == user.user_id, user_preferences.c.preference_key.not_in(list(normal))
+                )
+            )
+
+    call_with_retries(write, action="replace_preferences")
+    return normal
+
+
+def _values_or_defaults(settings: Settings, user: UserIdentity) -> dict[str, dict[str, Any]]:
+    """The stored values by key; an app without a database has no stored values (everyone gets defaults)."""
+    try:
+        found = list_preferences(settings=settings, user=user)
+    except NotConfigured:
+        return {}
+    return {p.preference_key: p.preference_value for p in found}
+
+
+def get_settings_view(*, settings: Settings, user: UserIdentity) -> PreferencesView:
+    """Every preference of the user as typed values, defaults filled in."""
+    stored = _values_or_defaults(settings, user)
+    return PreferencesView(
+        theme=ThemeValue.model_validate(stored.get("theme", {})),
+        dashboard_layout=DashboardLayoutValue.model_validate(stored.get("dashboard_layout", {})),
+        favorite_tables=FavoriteTablesValue.model_validate(stored.get("favorite_tables", {})),
+        stored=stored,
+    )
+
+
+def save_theme(*, settings: Settings, user: UserIdentity, mode: str) -> ThemeValue:
+    """Store the user's colour mode."""
+    saved = upsert_preference(settings=settings, user=user, key="theme", value={"mode": mode})
+    return ThemeValue.model_validate(saved.preference_value)
+
+
+def save_dashboard_layout(
+    *, settings: Settings, user: UserIdentity, default_page: str, page_size: int, chart_type: str, aggregation: str
+) -> DashboardLayoutValue:
+    """Store what the Preferences page shows of the layout, keeping what it does not (the last table)."""
+    changes = {
+        "default_page": default_page,
+        "page_size": page_size,
+        "chart": {"chart_type": chart_type, "aggregation": aggregation},
+    }
+    saved = modify_preference(
+        settings=settings, user=user, key="dashboard_layout", change=lambda value: value | changes
+    )
+    return DashboardLayoutValue.model_validate(saved.preference_value)
+
+
+def remember_data_view(
+    *, settings: Settings, user: UserIdentity, last_table: str | None = None, page_size: int | None = None
+) -> None:
+    """Keep the Data page's last table and page size in the user's layout. Best effort: remembering is a
+    convenience, so a database that is down or not configured is logged, never shown."""
+    changes: dict[str, Any] = {"last_table": last_table, "page_size": page_size}
+    changes = {name: value for name, value in changes.items() if value is not None}
+    try:
+        modify_preference(settings=settings, user=user, key="dashboard_layout", change=lambda value: value | changes)
+    except ServiceError as error:
+        log.warning("could not remember the data page's state: %s", error.error_code)
+
+
+def toggle_favorite_table(*, settings: Settings, user: UserIdentity, table: str) -> bool:
+    """Star the table, or unstar it when it is starred; True when it is a favorite afterwards."""
+
+    def toggle(value: dict[str, Any]) -> dict[str, Any]:
+        tables = list(value.get("tables", []))
+        return {"tables": [t for t in tables if t != table] if table in tables else [*tables, table]}
+
+    saved = modify_preference(settings=settings, user=user, key="favorite_tables", change=toggle)
+    return table in saved.preference_value["tables"]
+
+
+def remove_favorite_table(*, settings: Settings, user: UserIdentity, table: str) -> None:
+    """Take the table off the user's favorites (nothing happens when it is not one)."""
+    modify_preference(
+        settings=settings,
+        user=user,
+        key="favorite_tables",
+        change=lambda value: {"tables": [t for t in value.get("tables", []) if t != table]},
+    )

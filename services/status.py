@@ -11,9 +11,9 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Literal
 
-from dashboard.settings import Settings
+from core.errors import ServiceError
+from core.settings import Settings
 from services import lakebase, model_serving, warehouse, workspace
-from services.errors import ServiceError
 
 log = logging.getLogger(__name__)
 State = Literal["up", "down", "not_configured"]

@@ -24,10 +24,10 @@ from urllib.parse import urlparse
 
 from databricks import sql as dbsql
 
-from dashboard.settings import Settings
+from core.errors import CatalogPermissionDenied, DatabaseUnavailable, InvalidInput, NotFound, ServiceError
+from core.identity import UserIdentity
+from core.settings import Settings
 from services import catalog, workspace
-from services.errors import CatalogPermissionDenied, DatabaseUnavailable, InvalidInput, NotFound, ServiceError
-from services.identity import UserIdentity
 
 log = logging.getLogger(__name__)
 

@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from databricks.sdk import WorkspaceClient
-from databricks.sdk import errors as sdk_errors
 from databricks.sdk.clock import RealClock
 from databricks.sdk.config import Config
 from databricks.sdk.credentials_provider import CredentialsProvider, CredentialsStrategy
 
-from dashboard.settings import Settings
-from services.errors import AuthRequired, PermissionDenied, ServiceError, WorkspaceUnavailable
-from services.identity import UserIdentity
+from core.errors import NotConfigured
+from core.identity import UserIdentity
+from core.settings import Settings
+from services.errors import translated
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -40,8 +40,9 @@ class WorkspaceUser:
 
 def _require_host(settings: Settings) -> str:
     if not settings.databricks_host:
-        raise WorkspaceUnavailable(
-            "No Databricks workspace is configured.", technical_details={"setting": "DATABRICKS_HOST"}, retry_after=30
+        raise NotConfigured(
+            "No Databricks workspace is configured for this app.",
+            technical_details={"service": "workspace", "setting": "DATABRICKS_HOST"},
         )
     return settings.databricks_host
 
@@ -142,17 +143,6 @@ class DeadlineClients:
             raise skipped.__context__ from None
 
 
-def translate_error(error: Exception, *, action: str) -> ServiceError:
-    """The service error for a failed workspace call."""
-    if isinstance(error, sdk_errors.Unauthenticated):
-        return AuthRequired("The workspace did not accept your credentials.", technical_details={"action": action})
-    if isinstance(error, sdk_errors.PermissionDenied):
-        return PermissionDenied(technical_details={"action": action})
-    return WorkspaceUnavailable(
-        technical_details={"action": action, "error_type": type(error).__name__}, retry_after=10
-    )
-
-
 def _as_workspace_user(client: WorkspaceClient) -> WorkspaceUser:
     me = client.current_user.me()
     return WorkspaceUser(
@@ -167,24 +157,14 @@ def _as_workspace_user(client: WorkspaceClient) -> WorkspaceUser:
 
 def get_current_user(*, settings: Settings, user: UserIdentity) -> WorkspaceUser:
     """Who the workspace says the signed-in user is (SCIM Me with their token)."""
-    try:
+    with translated("workspace", action="current_user.me"):
         return _as_workspace_user(user_client(settings, user))
-    except ServiceError:
-        raise
-    except Exception as error:
-        log.warning("current_user.me failed: %s", type(error).__name__)
-        raise translate_error(error, action="current_user.me") from error
 
 
 def get_service_principal(*, settings: Settings) -> WorkspaceUser:
     """Who the app itself is in the workspace."""
-    try:
+    with translated("workspace", action="current_user.me (service principal)"):
         return _as_workspace_user(service_principal_client(settings))
-    except ServiceError:
-        raise
-    except Exception as error:
-        log.warning("service principal current_user.me failed: %s", type(error).__name__)
-        raise translate_error(error, action="current_user.me (service principal)") from error
 
 
 def timed_ms(started: float) -> float:

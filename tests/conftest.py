@@ -7,7 +7,7 @@ import json
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import flask
@@ -17,7 +17,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from dashboard import create_app
 from dashboard.logging_setup import json_handler
-from dashboard.settings import Settings
+from core.settings import Settings
 from local_workspace.identities import Directory
 from local_workspace.lakebase import LocalLakebase
 from local_workspace.proxy import AppsProxy
@@ -26,7 +26,7 @@ from local_workspace.serving import EndpointConfig, LocalServing
 from local_workspace.stack import build_serving, build_warehouse
 from local_workspace.warehouse import LocalWarehouse
 from services.lakebase import close_databases
-from services.migrations import upgrade_to_head
+from services.lakebase.migrations import upgrade_to_head
 from services.warehouse import close_connections
 
 
@@ -227,7 +227,7 @@ def raw_log_text(json_logs: Callable[[], list[dict[str, Any]]]) -> Callable[[], 
 @pytest.fixture
 def settings_with(settings: Settings) -> Callable[..., Settings]:
     """The session's settings with some fields changed."""
-    return lambda **changes: replace(settings, **changes)
+    return lambda **changes: settings.model_copy(update=changes)
 
 
 @pytest.fixture

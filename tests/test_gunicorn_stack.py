@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from bench.journeys import INVOKE_BODY, USERS, grid_request
-from dashboard.settings import Settings
+from core.settings import Settings
 from local_workspace.identities import Directory
 from local_workspace.lakebase import LocalLakebase
 from local_workspace.proxy import AppsProxy

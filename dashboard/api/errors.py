@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, ValidationError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
-from services.errors import InvalidInput, NotFound, PayloadTooLarge, ServiceError
+from core.errors import InvalidInput, NotFound, PayloadTooLarge, ServiceError
 
 log = logging.getLogger(__name__)
 

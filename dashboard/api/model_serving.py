@@ -11,8 +11,8 @@ from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
+from core.request_context import app_settings, current_request_id, current_user
 from dashboard.api.errors import ErrorBody
-from dashboard.request_context import app_settings, current_request_id, current_user
 from services import inference_logs, model_serving
 
 model_serving_api = APIBlueprint(

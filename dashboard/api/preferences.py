@@ -10,8 +10,8 @@ from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
+from core.request_context import app_settings, current_user
 from dashboard.api.errors import ErrorBody
-from dashboard.request_context import app_settings, current_user
 from services import preferences
 
 preferences_api = APIBlueprint(

@@ -11,10 +11,10 @@ from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
+from core.errors import InvalidInput
+from core.request_context import app_settings, current_user
 from dashboard.api.errors import ErrorBody
-from dashboard.request_context import app_settings, current_user
 from services import catalog, warehouse
-from services.errors import InvalidInput
 
 unity_catalog_api = APIBlueprint(
     "unity_catalog_api", __name__, url_prefix="/api/unity-catalog", abp_tags=[Tag(name="unity-catalog")]

@@ -7,8 +7,8 @@ from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
 from pydantic import BaseModel
 
+from core.request_context import app_settings, current_user
 from dashboard.api.errors import ErrorBody
-from dashboard.request_context import app_settings, current_user
 from services import workspace
 
 user_api = APIBlueprint("user_api", __name__, url_prefix="/api/user", abp_tags=[Tag(name="user")])

@@ -8,7 +8,7 @@ from components.feedback import error_alert
 from components.identity import identity_card
 from components.navigation import navbar
 from components.status import status_card
-from services.identity import UserIdentity
+from core.identity import UserIdentity
 from services.status import IntegrationStatus
 from services.workspace import WorkspaceUser
 

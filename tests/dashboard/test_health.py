@@ -5,7 +5,7 @@ from collections.abc import Callable
 from flask.testing import FlaskClient
 
 from dashboard import create_app
-from dashboard.settings import Settings
+from core.settings import Settings
 
 
 def test_healthz_makes_no_dependency_call(settings_with: Callable[..., Settings]) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from dashboard.logging_setup import REDACTED, configure_logging
-from dashboard.request_context import request_id_var
+from core.request_context import request_id_var
 
 ACCESS_FIELDS = {
     "timestamp",

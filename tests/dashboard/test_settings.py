@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.settings import Settings, SettingsError
+from core.settings import Settings, SettingsError
 
 
 def test_defaults_without_environment() -> None:

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from dashboard.settings import Settings
-from services.errors import InvalidInput
-from services.identity import UserIdentity
+from core.settings import Settings
+from core.errors import InvalidInput
+from core.identity import UserIdentity
 from services.inference_logs import list_inference_logs, write_inference_log
 
 pytestmark = pytest.mark.usefixtures("clean_lakebase")

@@ -15,12 +15,12 @@ import psycopg
 import pytest
 import sqlalchemy
 
-from dashboard.settings import Settings
+from core.settings import Settings
 from local_workspace.lakebase import LocalLakebase
 from services import lakebase, preferences
-from services.errors import DatabaseUnavailable
-from services.identity import UserIdentity
-from services.migrations import downgrade_to_base, upgrade_to_head
+from core.errors import DatabaseUnavailable
+from core.identity import UserIdentity
+from services.lakebase.migrations import downgrade_to_base, upgrade_to_head
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -110,7 +110,7 @@ def test_requests_keep_succeeding_across_several_token_expiries(
         assert database.credentials.fetched >= 3  # at least three tokens, each used past its predecessor's expiry
     finally:
         database.close()
-        lakebase._databases.pop(short, None)
+        lakebase.pool._databases.pop(short, None)
     assert count > 40
 
 

@@ -1,8 +1,7 @@
 """Lakebase (managed Postgres): one pooled connection source per process, with OAuth tokens as passwords.
 
-Each new connection asks the credential cache for a password; the cache fetches a token through the SDK
-(`database.generate_database_credential`) and reuses it until shortly before it expires. SQLAlchemy runs
-over the same psycopg pool, so there is one pool, not two.
+Each new connection asks the credential cache for a password. SQLAlchemy runs over the same psycopg
+pool, so there is one pool, not two. Failures leave through services.errors as EC-002.
 """
 
 from __future__ import annotations
@@ -10,17 +9,15 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Self, TypeVar
 
 import psycopg
 import sqlalchemy
 from psycopg.conninfo import make_conninfo
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool import ConnectionPool
 from sqlalchemy.pool import NullPool
 from tenacity import (
     RetryCallState,
@@ -31,79 +28,13 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from dashboard.settings import Settings
-from services import workspace
-from services.errors import DatabaseUnavailable, ServiceError
+from core.errors import NotConfigured, ServiceError
+from core.settings import Settings
+from services.errors import DATABASE_TRANSIENT, to_service_error
+from services.lakebase.credentials import CredentialCache
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-RETRY_AFTER_SECONDS = 10
-# Refresh a token when less than this share of its life is left (at most five minutes before expiry).
-REFRESH_SHARE = 0.2
-REFRESH_AT_MOST_SECONDS = 300
-
-
-class CredentialCache:
-    """Database tokens for the app's role, fetched through the SDK and reused until shortly before expiry."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._lock = threading.Lock()
-        self._token: str | None = None
-        self._refresh_after: datetime = datetime.min.replace(tzinfo=UTC)
-        self._instance: str | None = settings.lakebase_instance
-        self.fetched = 0  # how many tokens were fetched: lets tests and benchmarks see the reuse
-
-    def instance_name(self) -> str:
-        """LAKEBASE_INSTANCE_NAME, else the instance whose read-write DNS is PGHOST."""
-        if self._instance is None:
-            client = workspace.service_principal_client(self.settings)
-            match = next(
-                (i for i in client.database.list_database_instances() if i.read_write_dns == self.settings.pg_host),
-                None,
-            )
-            if match is None or not match.name:
-                raise DatabaseUnavailable(
-                    "No Lakebase instance matches PGHOST.",
-                    technical_details={"setting": "LAKEBASE_INSTANCE_NAME", "pg_host": self.settings.pg_host},
-                    retry_after=RETRY_AFTER_SECONDS,
-                )
-            self._instance = match.name
-        return self._instance
-
-    def token(self) -> str:
-        """A token valid for a while yet: the cached one, or a new one."""
-        with self._lock:
-            if self._token is not None and datetime.now(UTC) < self._refresh_after:
-                return self._token
-            client = workspace.service_principal_client(self.settings)
-            credential = client.database.generate_database_credential(
-                instance_names=[self.instance_name()], request_id=str(uuid.uuid4())
-            )
-            if not credential.token:
-                raise DatabaseUnavailable(
-                    technical_details={"error_type": "EmptyCredential"}, retry_after=RETRY_AFTER_SECONDS
-                )
-            now = datetime.now(UTC)
-            expires = _parse_time(credential.expiration_time) or now + timedelta(hours=1)
-            margin = min((expires - now).total_seconds() * REFRESH_SHARE, REFRESH_AT_MOST_SECONDS)
-            self._token, self._refresh_after = credential.token, expires - timedelta(seconds=margin)
-            self.fetched += 1
-            log.info("fetched a Lakebase credential", extra={"expires_at": expires.isoformat()})
-            return self._token
-
-    def invalidate(self) -> None:
-        """Forget the cached token, so the next connection fetches a new one."""
-        with self._lock:
-            self._token = None
-
-
-def _parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 class LakebaseConnection(psycopg.Connection[Any]):
@@ -150,10 +81,9 @@ def is_configured(settings: Settings) -> bool:
 def conninfo(settings: Settings) -> str:
     """The connection string from the PG* settings, without a password."""
     if not is_configured(settings):
-        raise DatabaseUnavailable(
-            "Lakebase is not configured.",
-            technical_details={"settings": ["PGHOST", "PGUSER"]},
-            retry_after=RETRY_AFTER_SECONDS,
+        raise NotConfigured(
+            "Lakebase is not configured for this app: bind a database resource (PGHOST, PGUSER).",
+            technical_details={"service": "lakebase", "settings": ["PGHOST", "PGUSER"]},
         )
     return make_conninfo(
         host=settings.pg_host,
@@ -208,21 +138,14 @@ def close_databases() -> None:
         _databases.clear()
 
 
-TRANSIENT = (
-    psycopg.OperationalError,
-    psycopg.InterfaceError,
-    PoolTimeout,
-    sqlalchemy.exc.OperationalError,
-    sqlalchemy.exc.InterfaceError,
-)
-
-
 def _is_transient(error: BaseException) -> bool:
     if isinstance(error, sqlalchemy.exc.DBAPIError):
         return isinstance(error, (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError)) or bool(
             error.connection_invalidated
         )
-    return isinstance(error, TRANSIENT) or (isinstance(error, ServiceError) and error.status == 503)
+    return isinstance(error, DATABASE_TRANSIENT) or (
+        isinstance(error, ServiceError) and error.status == 503 and not isinstance(error, NotConfigured)
+    )
 
 
 def _log_retry(state: RetryCallState) -> None:
@@ -244,15 +167,13 @@ def call_with_retries(operation: Callable[[], T], *, action: str, retry: bool = 
     )
     try:
         return attempts(operation)
-    except DatabaseUnavailable:
+    except ServiceError:
         raise
     except Exception as error:
-        if not _is_transient(error):
-            raise
-        log.error("Lakebase unavailable", extra={"action": action, "error_type": type(error).__name__})
-        raise DatabaseUnavailable(
-            technical_details={"error_type": type(error).__name__, "action": action}, retry_after=RETRY_AFTER_SECONDS
-        ) from error
+        failure = to_service_error(error, integration="lakebase", action=action)
+        if failure.status >= 500:
+            log.error("Lakebase unavailable", extra={"action": action, "error_type": type(error).__name__})
+        raise failure from error
 
 
 @contextmanager

@@ -6,9 +6,9 @@ from contextvars import ContextVar
 
 from flask import current_app
 
-from dashboard.settings import Settings
-from services.errors import AuthRequired
-from services.identity import UserIdentity
+from core.errors import AuthRequired
+from core.identity import UserIdentity
+from core.settings import Settings
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 user_var: ContextVar[UserIdentity | None] = ContextVar("user", default=None)

@@ -1,0 +1,5 @@
+"""Ids of the stores the shell owns and pages may write (a page sets the theme the user just chose)."""
+
+THEME_STORE = "shell-theme"  # pages write the theme the user just chose here
+LOADED_THEME_STORE = "shell-theme-loaded"  # the stored theme, read on each full page load
+ERROR_BANNER_ID = "shell-error-banner"  # where the shell shows errors no callback caught
