@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dashboard.api.errors import ErrorBody, install_error_handlers, validation_error_response
+from dashboard.api.errors import ERROR_RESPONSES, ErrorBody, install_error_handlers, validation_error_response
 from dashboard.api.model_serving import model_serving_api
 from dashboard.api.preferences import preferences_api
 from dashboard.api.unity_catalog import unity_catalog_api
@@ -10,4 +10,4 @@ from dashboard.api.user import user_api
 
 BLUEPRINTS = [user_api, unity_catalog_api, preferences_api, model_serving_api]
 
-__all__ = ["BLUEPRINTS", "ErrorBody", "install_error_handlers", "validation_error_response"]
+__all__ = ["BLUEPRINTS", "ERROR_RESPONSES", "ErrorBody", "install_error_handlers", "validation_error_response"]

@@ -24,6 +24,16 @@ class ErrorBody(BaseModel):
     retry_after: int | None = Field(default=None, description="Seconds to wait before retrying, for 503 errors")
 
 
+# The one error-response table of the OpenAPI document: every route answers these in the seed's shape.
+ERROR_RESPONSES: dict[str | int, type[BaseModel] | dict[Any, Any] | None] = {
+    400: ErrorBody,
+    401: ErrorBody,
+    403: ErrorBody,
+    404: ErrorBody,
+    503: ErrorBody,
+}
+
+
 def error_response(error: ServiceError) -> tuple[Response, int]:
     """The JSON response for a service error, with Retry-After where it applies."""
     response = jsonify(error.to_body())
