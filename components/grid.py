@@ -49,6 +49,11 @@ def data_grid(
     )
 
 
+def favorite_label(starred: bool) -> str:
+    """The favorite star's text: what a click on it does."""
+    return "★ Remove from favorites" if starred else "☆ Add to favorites"
+
+
 def filter_badges(filters: Sequence[Mapping[str, Any]], *, remove_type: str) -> html.Div:
     """The active filters, each with a button that removes it."""
     if not filters:

@@ -12,14 +12,14 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, callback, html
 
 from components.accessibility import aria
+from components.charts import chart_figure
 from components.feedback import error_alert
+from core.errors import ServiceError
 from core.request_context import app_settings, current_user
 from services import warehouse
-from core.errors import ServiceError
 
 dash.register_page(__name__, path="/fares", name="Fares", title="Fares · Databricks Dash Template", order=50)
 
@@ -56,9 +56,7 @@ def show_fares(min_distance: float | None) -> Any:
         )
     except ServiceError as error:
         return error_alert(error)
-    figure = go.Figure(go.Bar(x=chart.x, y=chart.y, name="average fare"))
-    figure.update_layout(xaxis_title="drop-off zip", yaxis_title="average fare ($)", margin={"t": 10})
     caption = f"Average fare for {len(chart.x)} drop-off zips, trips of {min_distance or 0} miles or more"
-    return html.Figure(
-        [dcc.Graph(figure=figure, config={"displaylogo": False}), html.Figcaption(caption, className="small")]
+    return chart_figure(
+        chart.x, chart.y, name="average fare", x_title="drop-off zip", y_title="average fare ($)", caption=caption
     )

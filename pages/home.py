@@ -12,17 +12,15 @@ from components.accessibility import aria
 from components.feedback import error_alert
 from components.identity import identity_card
 from components.status import status_grid
+from core.errors import ServiceError
 from core.request_context import app_settings, current_user
 from services import workspace
-from core.errors import ServiceError
 from services.status import check_integrations
 
 dash.register_page(__name__, path="/", name="Home", title="Home · Databricks Dash Template", order=0)
 
-USER = "home-user"
-STATUS = "home-status"
-REFRESH = "home-refresh"
-INTERVAL = "home-status-interval"
+# Component ids.
+USER, STATUS, REFRESH, INTERVAL = "home-user", "home-status", "home-refresh", "home-status-interval"
 STATUS_REFRESH_MS = 30_000
 
 

@@ -161,7 +161,9 @@ def _from_serving(error: BaseException, subject: str | None, context: dict[str, 
     status = http_status(error)
     context = context | {"status": status}
     if isinstance(error, requests.Timeout):
-        return ModelTimeout(technical_details=context, retry_after=5)
+        seconds = context.get("timeout_seconds")
+        message = f"The model did not answer within {seconds} s." if seconds else None
+        return ModelTimeout(message, technical_details=context, retry_after=5)
     if isinstance(error, sdk_errors.BadRequest):
         # The model's own words: they name the missing column or the value it could not convert.
         message = str(error)[:MAX_MESSAGE_CHARS] or "The model refused the input."
@@ -171,7 +173,9 @@ def _from_serving(error: BaseException, subject: str | None, context: dict[str, 
             f"{subject or 'The endpoint'} does not exist, or you may not see it.", technical_details=context
         )
     if isinstance(error, sdk_errors.PermissionDenied):
-        return PermissionDenied(f"You may not query {subject or 'this endpoint'}.", technical_details=context)
+        # "Serving endpoint 'x'" reads "the serving endpoint 'x'" inside the sentence.
+        target = f"the {subject[:1].lower()}{subject[1:]}" if subject else "this endpoint"
+        return PermissionDenied(f"You may not query {target}.", technical_details=context)
     if isinstance(error, sdk_errors.Unauthenticated):
         return AuthRequired("The workspace did not accept your credentials.", technical_details=context)
     # The endpoint's Retry-After when it sent one (429 or 503), else the seed's 30 s.

@@ -8,8 +8,9 @@ from typing import Any, Literal
 
 import sqlalchemy
 
-from core.errors import InvalidInput
+from core.errors import InvalidInput, NotFound
 from core.identity import UserIdentity
+from core.limits import MAX_OFFSET
 from core.settings import Settings
 from services.lakebase import call_with_retries, transaction
 from services.lakebase.schema import model_inference_logs
@@ -19,20 +20,26 @@ MAX_PAGE_SIZE = 100
 
 
 @dataclass(frozen=True)
-class InferenceLog:
-    """One stored inference (the seed's ModelInferenceResponse, with its inputs)."""
+class InferenceCall:
+    """One past invocation as its user sees it (the seed's ModelInferenceResponse, with its inputs)."""
 
     id: int
     request_id: str
     endpoint_name: str
-    user_id: str
     inputs: Any
     predictions: Any
-    status: str
+    status: InferenceStatus
     execution_time_ms: int
     error_message: str | None
     created_at: datetime
     completed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class InferenceLog(InferenceCall):
+    """One stored inference: the call, and whose it is."""
+
+    user_id: str
 
 
 @dataclass(frozen=True)
@@ -99,9 +106,9 @@ def list_inference_logs(
     *, settings: Settings, user: UserIdentity, limit: int = 20, offset: int = 0
 ) -> InferenceLogPage:
     """The user's inferences, newest first, `limit` at a time from `offset`."""
-    if not 1 <= limit <= MAX_PAGE_SIZE or offset < 0:
+    if not 1 <= limit <= MAX_PAGE_SIZE or not 0 <= offset <= MAX_OFFSET:
         raise InvalidInput(
-            f"limit must be 1..{MAX_PAGE_SIZE} and offset at least 0.",
+            f"limit must be 1..{MAX_PAGE_SIZE} and offset 0..{MAX_OFFSET}.",
             technical_details={"limit": limit, "offset": offset},
         )
     query = (
@@ -118,3 +125,20 @@ def list_inference_logs(
         return InferenceLogPage(logs=rows[:limit], has_more=len(rows) > limit)
 
     return call_with_retries(read, action="list_inference_logs")
+
+
+def get_inference_log(*, settings: Settings, user: UserIdentity, log_id: int) -> InferenceLog:
+    """One of the user's inferences; NotFound when there is none by that id, or it is another user's."""
+    query = model_inference_logs.select().where(
+        model_inference_logs.c.id == log_id, model_inference_logs.c.user_id == user.user_id
+    )
+
+    def read() -> InferenceLog | None:
+        with transaction(settings) as connection:
+            row = connection.execute(query).one_or_none()
+        return _log(row) if row is not None else None
+
+    found = call_with_retries(read, action="get_inference_log")
+    if found is None:
+        raise NotFound("That call is not in your inference history.", technical_details={"log_id": log_id})
+    return found

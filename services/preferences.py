@@ -84,14 +84,14 @@ VALUE_MODELS: dict[str, type[BaseModel]] = {
 PREFERENCE_KEYS = tuple(VALUE_MODELS)
 
 
-@dataclass(frozen=True)
-class UserPreference:
-    """One stored preference (the seed's UserPreference)."""
+class UserPreference(BaseModel):
+    """One stored preference (the seed's UserPreference); also the REST API's response model."""
 
+    model_config = ConfigDict(frozen=True)
     id: int
-    user_id: str
-    preference_key: str
-    preference_value: dict[str, Any]
+    user_id: str = Field(description="Always the signed-in user")
+    preference_key: str = Field(examples=list(VALUE_MODELS))
+    preference_value: dict[str, Any] = Field(description="JSON object, at most 100 KB")
     created_at: datetime
     updated_at: datetime
 
@@ -146,14 +146,7 @@ def validate_value(key: str, value: Any) -> dict[str, Any]:
 
 
 def _row(row: sqlalchemy.Row[Any]) -> UserPreference:
-    return UserPreference(
-        id=row.id,
-        user_id=row.user_id,
-        preference_key=row.preference_key,
-        preference_value=row.preference_value,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+    return UserPreference.model_validate(row, from_attributes=True)
 
 
 def list_preferences(*, settings: Settings, user: UserIdentity, key: str | None = None) -> list[UserPreference]:
@@ -249,12 +242,26 @@ def modify_preference(
     return call_with_retries(write, action=f"modify_preference:{key}")
 
 
+def parse_document(text: str | None) -> dict[str, Any]:
+    """A preferences document ({key: value}) from JSON text; InvalidInput says where the JSON is broken."""
+    try:
+        document = json.loads(text or "{}")
+    except json.JSONDecodeError as error:
+        raise InvalidInput(
+            f"Not valid JSON: {error.msg} (line {error.lineno}, column {error.colno}).",
+            technical_details={"field": "document", "line": error.lineno, "column": error.colno},
+        ) from None
+    if not isinstance(document, dict):
+        raise InvalidInput("The JSON must be an object whose keys are preference keys.")
+    return document
+
+
 def replace_preferences(*, settings: Settings, user: UserIdentity, document: Any) -> dict[str, dict[str, Any]]:
     """Make the user's preferences exactly `document` ({key: value}); a key left out is deleted.
 
     Every value is validated first; then all writes happen in one transaction, so a failure changes nothing."""
     if not isinstance(document, dict):
-        raise InvalidInput("The preferences must be a JSON object whose keys are preference keys.")
+        raise InvalidInput("The JSON must be an object whose keys are preference keys.")
     normal = {check_key(str(key)): validate_value(str(key), value) for key, value in document.items()}
 
     def write() -> None:

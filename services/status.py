@@ -13,7 +13,7 @@ from typing import Literal
 
 from core.errors import ServiceError
 from core.settings import Settings
-from services import lakebase, model_serving, warehouse, workspace
+from services import lakebase, serving, warehouse, workspace
 
 log = logging.getLogger(__name__)
 State = Literal["up", "down", "not_configured"]
@@ -47,36 +47,18 @@ def _probe_workspace(settings: Settings) -> str:
     return f"signed in as {principal.display_name or principal.user_name}"
 
 
+def _always(_: Settings) -> bool:
+    # The workspace is always probed: without DATABRICKS_HOST the probe reports the missing setting as down.
+    return True
+
+
 INTEGRATIONS: list[Integration] = [
-    Integration(
-        key="workspace",
-        name="Databricks workspace",
-        required=True,
-        # Always probed: without DATABRICKS_HOST the probe reports the missing setting as down.
-        is_configured=lambda s: True,
-        probe=_probe_workspace,
-    ),
-    Integration(
-        key="warehouse",
-        name="SQL warehouse",
-        required=True,
-        is_configured=warehouse.is_configured,
-        probe=warehouse.ping,
-    ),
-    Integration(
-        key="lakebase",
-        name="Lakebase (Postgres)",
-        required=True,
-        is_configured=lakebase.is_configured,
-        probe=lakebase.ping,
-    ),
-    Integration(
-        key="model_serving",
-        name="Model Serving",
-        required=False,  # the data pages work without it; its page shows EC-001 when it is down
-        is_configured=model_serving.is_configured,
-        probe=model_serving.ping,
-    ),
+    # key, name, required, is_configured, probe. Model Serving is optional: the data pages work without it,
+    # and its own page shows EC-001 when it is down.
+    Integration("workspace", "Databricks workspace", True, _always, _probe_workspace),
+    Integration("warehouse", "SQL warehouse", True, warehouse.is_configured, warehouse.ping),
+    Integration("lakebase", "Lakebase (Postgres)", True, lakebase.is_configured, lakebase.ping),
+    Integration("model_serving", "Model Serving", False, serving.is_configured, serving.ping),
 ]
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import socket
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import flask
@@ -15,9 +18,9 @@ import pytest
 from selenium.webdriver.chrome.options import Options
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from core.settings import Settings
 from dashboard import create_app
 from dashboard.logging_setup import json_handler
-from core.settings import Settings
 from local_workspace.identities import Directory
 from local_workspace.lakebase import LocalLakebase
 from local_workspace.proxy import AppsProxy
@@ -84,9 +87,19 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def local_lakebase(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalLakebase]:
+def postgres_tmp() -> Iterator[Path]:
+    """A directory of this session's own for Postgres data, outside pytest's shared temporary root: another
+    pytest session on the machine resets that root to mode 0700, which locks the Postgres user out."""
+    path = Path(tempfile.mkdtemp(prefix="dash-lakebase-tests-"))
+    path.chmod(0o755)  # the Postgres user must traverse it; mkdtemp makes it 0700
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def local_lakebase(postgres_tmp: Path) -> Iterator[LocalLakebase]:
     """A real PostgreSQL owned by the local workspace, on a free loopback port."""
-    lakebase = LocalLakebase(tmp_path_factory.mktemp("lakebase"), free_port())
+    lakebase = LocalLakebase(postgres_tmp / "lakebase", free_port())
     lakebase.start()
     yield lakebase
     lakebase.stop()

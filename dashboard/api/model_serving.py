@@ -1,64 +1,34 @@
-"""/api/model-serving: serving endpoints, invocations and the user's inference history (the seed's contract)."""
+"""/api/model-serving: serving endpoints, invocations and the user's inference history (the seed's contract).
+
+The response models are the service's own result types (`services.serving`, `services.inference_logs`)."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Any, Literal
+from collections.abc import Sequence
+from typing import Any
 
 from flask import Response, jsonify
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
+from core.limits import MAX_OFFSET
 from core.request_context import app_settings, current_request_id, current_user
-from dashboard.api.errors import ErrorBody
-from services import inference_logs, model_serving
+from dashboard.api.errors import ERROR_RESPONSES, ErrorBody
+from services import inference_logs, serving
 
 model_serving_api = APIBlueprint(
     "model_serving_api", __name__, url_prefix="/api/model-serving", abp_tags=[Tag(name="model-serving")]
 )
-ERRORS: dict[str | int, type[BaseModel] | dict[Any, Any] | None] = {
-    400: ErrorBody,
-    401: ErrorBody,
-    403: ErrorBody,
-    404: ErrorBody,
-    503: ErrorBody,
-}
 
 
-class ModelEndpointBody(BaseModel):
-    """The seed's ModelEndpoint; `ready` and `config_update` are Databricks' own state words."""
-
-    endpoint_name: str
-    endpoint_id: str | None = None
-    model_name: str
-    model_version: str | None = None
-    state: Literal["CREATING", "READY", "UPDATING", "FAILED"]
-    ready: str | None = None
-    config_update: str | None = None
-    task: str | None = None
-    workload_url: str | None = None
-    creation_timestamp: datetime | None = None
-    last_updated_timestamp: datetime | None = None
-
-
-class ModelEndpointList(RootModel[list[ModelEndpointBody]]):
+class ModelEndpointList(RootModel[list[serving.ModelEndpoint]]):
     """A list of ModelEndpoint."""
 
 
-class InputFieldBody(BaseModel):
-    name: str
-    kind: Literal["number", "integer", "string", "boolean"]
-    required: bool
-    example: Any = None
-
-
-class ModelEndpointDetail(ModelEndpointBody):
-    """An endpoint with the input columns its model takes (absent when the endpoint does not describe them)."""
-
-    input_fields: list[InputFieldBody] | None = None
-    example_records: list[dict[str, Any]] | None = None
+class ModelEndpointDetail(RootModel[serving.EndpointDetail]):
+    """An endpoint with the input columns its model takes (null when the endpoint does not describe them)."""
 
 
 class EndpointPath(BaseModel):
@@ -77,42 +47,21 @@ class InvokeBody(BaseModel):
         description="Model input in one of the MLflow scoring formats, as {format: data}",
     )
     timeout_seconds: int | None = Field(
-        default=None, ge=1, le=300, description="Default: the app's MODEL_SERVING_TIMEOUT (30 s unless set)"
+        default=None,
+        ge=serving.MIN_TIMEOUT_SECONDS,
+        le=serving.MAX_TIMEOUT_SECONDS,
+        description="Default: the app's MODEL_SERVING_TIMEOUT (30 s unless set)",
     )
 
 
-class ModelInferenceResponse(BaseModel):
-    """The seed's ModelInferenceResponse."""
-
-    request_id: str
-    endpoint_name: str
-    predictions: Any = None
-    status: Literal["SUCCESS", "ERROR", "TIMEOUT"]
-    execution_time_ms: int
-    error_message: str | None = None
-    completed_at: datetime
-    served_model_name: str | None = None
-    attempts: int | None = None
-    logged: bool | None = Field(default=None, description="Whether the call is in the user's history")
-
-
-class InferenceLogBody(BaseModel):
-    """One past invocation of the signed-in user."""
-
-    id: int
-    request_id: str
-    endpoint_name: str
-    inputs: Any
-    predictions: Any = None
-    status: Literal["SUCCESS", "ERROR", "TIMEOUT"]
-    execution_time_ms: int
-    error_message: str | None = None
-    created_at: datetime
-    completed_at: datetime | None = None
+class ModelInferenceResponse(RootModel[serving.InferenceResult]):
+    """The seed's ModelInferenceResponse; `logged` says whether the call is in the user's history."""
 
 
 class InferenceLogPage(BaseModel):
-    logs: list[InferenceLogBody]
+    """A page of the signed-in user's past invocations, newest first."""
+
+    logs: Sequence[inference_logs.InferenceCall]
     limit: int
     offset: int
     has_more: bool
@@ -120,50 +69,38 @@ class InferenceLogPage(BaseModel):
 
 class LogsQuery(BaseModel):
     limit: int = Field(default=20, ge=1, le=inference_logs.MAX_PAGE_SIZE)
-    offset: int = Field(default=0, ge=0)
-
-
-def _endpoint_body(endpoint: model_serving.ModelEndpoint) -> dict[str, Any]:
-    return ModelEndpointBody.model_validate(endpoint, from_attributes=True).model_dump(mode="json")
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
 
 
 @model_serving_api.get(
-    "/endpoints", summary="Serving endpoints the user may see", responses={200: ModelEndpointList, **ERRORS}
+    "/endpoints", summary="Serving endpoints the user may see", responses={200: ModelEndpointList, **ERROR_RESPONSES}
 )
 def list_endpoints() -> Response:
     """The serving endpoints the signed-in user may see (only the app's own when SERVING_ENDPOINTS is set)."""
-    found = model_serving.list_endpoints(settings=app_settings(), user=current_user())
-    return jsonify([_endpoint_body(e) for e in found])
+    found = serving.list_endpoints(settings=app_settings(), user=current_user())
+    return jsonify(ModelEndpointList(found).model_dump(mode="json"))
 
 
 @model_serving_api.get(
     "/endpoints/<endpoint_name>",
     summary="One endpoint, with its model's input columns",
-    responses={200: ModelEndpointDetail, **ERRORS},
+    responses={200: ModelEndpointDetail, **ERROR_RESPONSES},
 )
 def get_endpoint(path: EndpointPath) -> Response:
     """An endpoint's state and the input columns (with an example) of its model."""
-    settings, user = app_settings(), current_user()
-    endpoint = model_serving.get_endpoint(settings=settings, user=user, name=path.endpoint_name)
-    signature = model_serving.get_signature(settings=settings, user=user, name=path.endpoint_name)
-    body = _endpoint_body(endpoint)
-    if signature is not None:
-        body["input_fields"] = [
-            InputFieldBody.model_validate(f, from_attributes=True).model_dump() for f in signature.fields
-        ]
-        body["example_records"] = signature.example_records
-    return jsonify(ModelEndpointDetail.model_validate(body).model_dump(mode="json"))
+    detail = serving.get_endpoint_detail(settings=app_settings(), user=current_user(), name=path.endpoint_name)
+    return jsonify(ModelEndpointDetail(detail).model_dump(mode="json"))
 
 
 @model_serving_api.post(
     "/invoke",
     summary="Invoke a model (logged in the user's history)",
-    responses={200: ModelInferenceResponse, 504: ErrorBody, **ERRORS},
+    responses={200: ModelInferenceResponse, 504: ErrorBody, **ERROR_RESPONSES},
 )
 def invoke(body: InvokeBody) -> Response:
     """Invoke the endpoint within `timeout_seconds`. 400 carries the model's own message; 503 is EC-001
     MODEL_UNAVAILABLE with retry_after; 504 MODEL_TIMEOUT. Every outcome is in the user's history."""
-    result = model_serving.invoke(
+    result = serving.invoke(
         settings=app_settings(),
         user=current_user(),
         endpoint_name=body.endpoint_name,
@@ -171,22 +108,17 @@ def invoke(body: InvokeBody) -> Response:
         request_id=current_request_id() or str(uuid.uuid4()),
         timeout_seconds=body.timeout_seconds,
     )
-    return jsonify(ModelInferenceResponse.model_validate(result, from_attributes=True).model_dump(mode="json"))
+    return jsonify(ModelInferenceResponse(result).model_dump(mode="json"))
 
 
 @model_serving_api.get(
-    "/logs", summary="The user's inference history, newest first", responses={200: InferenceLogPage, **ERRORS}
+    "/logs", summary="The user's inference history, newest first", responses={200: InferenceLogPage, **ERROR_RESPONSES}
 )
 def list_logs(query: LogsQuery) -> Response:
     """The signed-in user's invocations, newest first, `limit` at a time from `offset`."""
     page = inference_logs.list_inference_logs(
         settings=app_settings(), user=current_user(), limit=query.limit, offset=query.offset
     )
-    return jsonify(
-        InferenceLogPage(
-            logs=[InferenceLogBody.model_validate(log, from_attributes=True) for log in page.logs],
-            limit=query.limit,
-            offset=query.offset,
-            has_more=page.has_more,
-        ).model_dump(mode="json")
-    )
+    # The stored rows are InferenceLogs; as InferenceCalls they are answered without the (caller's) user id.
+    body = InferenceLogPage(logs=page.logs, limit=query.limit, offset=query.offset, has_more=page.has_more)
+    return jsonify(body.model_dump(mode="json"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import Response, jsonify
@@ -11,7 +10,7 @@ from flask_openapi3.models.tag import Tag
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from core.request_context import app_settings, current_user
-from dashboard.api.errors import ErrorBody
+from dashboard.api.errors import ERROR_RESPONSES
 from services import preferences
 
 preferences_api = APIBlueprint(
@@ -19,18 +18,7 @@ preferences_api = APIBlueprint(
 )
 
 
-class UserPreferenceBody(BaseModel):
-    """The seed's UserPreference."""
-
-    id: int
-    user_id: str = Field(description="Always the signed-in user")
-    preference_key: str = Field(examples=list(preferences.PREFERENCE_KEYS))
-    preference_value: dict[str, Any] = Field(description="JSON object, at most 100 KB")
-    created_at: datetime
-    updated_at: datetime
-
-
-class UserPreferenceList(RootModel[list[UserPreferenceBody]]):
+class UserPreferenceList(RootModel[list[preferences.UserPreference]]):
     """A list of UserPreference."""
 
 
@@ -51,12 +39,10 @@ class PreferencePath(BaseModel):
 
 
 def _body(preference: preferences.UserPreference) -> dict[str, Any]:
-    return UserPreferenceBody.model_validate(preference, from_attributes=True).model_dump(mode="json")
+    return preference.model_dump(mode="json")
 
 
-@preferences_api.get(
-    "", summary="The user's preferences", responses={200: UserPreferenceList, 400: ErrorBody, 503: ErrorBody}
-)
+@preferences_api.get("", summary="The user's preferences", responses={200: UserPreferenceList, **ERROR_RESPONSES})
 def list_preferences(query: PreferenceQuery) -> Response:
     """All of the signed-in user's preferences, or the one named by `preference_key`."""
     found = preferences.list_preferences(settings=app_settings(), user=current_user(), key=query.preference_key)
@@ -64,7 +50,7 @@ def list_preferences(query: PreferenceQuery) -> Response:
 
 
 @preferences_api.post(
-    "", summary="Create or update a preference", responses={200: UserPreferenceBody, 400: ErrorBody, 503: ErrorBody}
+    "", summary="Create or update a preference", responses={200: preferences.UserPreference, **ERROR_RESPONSES}
 )
 def upsert_preference(body: PreferenceUpsert) -> Response:
     """Create or replace one of the signed-in user's preferences."""
@@ -77,7 +63,7 @@ def upsert_preference(body: PreferenceUpsert) -> Response:
 @preferences_api.delete(
     "/<preference_key>",
     summary="Delete a preference",
-    responses={204: None, 400: ErrorBody, 404: ErrorBody, 503: ErrorBody},
+    responses={204: None, **ERROR_RESPONSES},
 )
 def delete_preference(path: PreferencePath) -> tuple[str, int]:
     """Delete one of the signed-in user's preferences; 404 when they have none under that key."""

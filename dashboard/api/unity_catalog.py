@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any, Literal
 
@@ -13,45 +12,16 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from core.errors import InvalidInput
 from core.request_context import app_settings, current_user
-from dashboard.api.errors import ErrorBody
+from dashboard.api.errors import ERROR_RESPONSES
 from services import catalog, warehouse
 
 unity_catalog_api = APIBlueprint(
     "unity_catalog_api", __name__, url_prefix="/api/unity-catalog", abp_tags=[Tag(name="unity-catalog")]
 )
-ERRORS: dict[str | int, type[BaseModel] | dict[Any, Any] | None] = {
-    400: ErrorBody,
-    401: ErrorBody,
-    403: ErrorBody,
-    404: ErrorBody,
-    503: ErrorBody,
-}
 
 
-class ColumnBody(BaseModel):
-    name: str
-    data_type: str
-    nullable: bool
-
-
-class DataSourceBody(BaseModel):
-    """The seed's DataSource."""
-
-    catalog_name: str
-    schema_name: str
-    table_name: str
-    full_name: str
-    columns: list[ColumnBody]
-    owner: str
-    access_level: Literal["READ", "WRITE", "NONE"]
-    comment: str | None = None
-    table_type: str | None = None
-    row_count: int | None = None
-    size_bytes: int | None = None
-
-
-class DataSourceList(RootModel[list[DataSourceBody]]):
-    """A list of DataSource."""
+class DataSourceList(RootModel[list[catalog.DataSource]]):
+    """A list of the seed's DataSource, as the catalog service returns them."""
 
 
 class TablesQuery(BaseModel):
@@ -85,22 +55,8 @@ class QueryBody(BaseModel):
     sort: SortBody | None = None
 
 
-class QueryResultBody(BaseModel):
+class QueryResultBody(RootModel[warehouse.QueryResult]):
     """The seed's QueryResult, with the page's position and whether a next page exists."""
-
-    query_id: str
-    rows: list[dict[str, Any]]
-    row_count: int
-    execution_time_ms: int
-    status: Literal["PENDING", "RUNNING", "SUCCEEDED", "FAILED"]
-    sql_statement: str
-    executed_at: dt.datetime
-    user_id: str
-    columns: list[str]
-    limit: int
-    offset: int
-    has_next: bool
-    error_message: str | None = None
 
 
 class ExportQuery(BaseModel):
@@ -122,16 +78,16 @@ def to_filters(raw: list[FilterBody] | dict[str, Any] | None) -> list[warehouse.
     return [warehouse.Filter(f.column, f.operator, f.value) for f in raw]
 
 
-@unity_catalog_api.get("/tables", summary="Tables the user may see", responses={200: DataSourceList, **ERRORS})
+@unity_catalog_api.get("/tables", summary="Tables the user may see", responses={200: DataSourceList, **ERROR_RESPONSES})
 def list_tables(query: TablesQuery) -> Response:
     """Every table the user may see in a catalog (or all), optionally one schema, with their access level."""
     found = catalog.list_tables(
         settings=app_settings(), user=current_user(), catalog=query.catalog, schema=query.schema_
     )
-    return jsonify([DataSourceBody.model_validate(t, from_attributes=True).model_dump() for t in found])
+    return jsonify(DataSourceList(found).model_dump(mode="json"))
 
 
-@unity_catalog_api.post("/query", summary="A page of a table", responses={200: QueryResultBody, **ERRORS})
+@unity_catalog_api.post("/query", summary="A page of a table", responses={200: QueryResultBody, **ERROR_RESPONSES})
 def query_table(body: QueryBody) -> Response:
     """SELECT a page (limit/offset) of a table the user may read, filtered and sorted on the warehouse."""
     result = warehouse.query_page(
@@ -143,10 +99,10 @@ def query_table(body: QueryBody) -> Response:
         filters=to_filters(body.filters),
         sort=warehouse.Sort(body.sort.column, body.sort.direction) if body.sort else None,
     )
-    return jsonify(QueryResultBody.model_validate(result, from_attributes=True).model_dump(mode="json"))
+    return jsonify(QueryResultBody(result).model_dump(mode="json"))
 
 
-@unity_catalog_api.get("/export", summary="The filtered table as CSV", responses={**ERRORS})
+@unity_catalog_api.get("/export", summary="The filtered table as CSV", responses={**ERROR_RESPONSES})
 def export_table(query: ExportQuery) -> Response:
     """CSV of the filtered, sorted table, at most 50,000 rows, streamed."""
     try:

@@ -8,7 +8,7 @@ from flask_openapi3.models.tag import Tag
 from pydantic import BaseModel
 
 from core.request_context import app_settings, current_user
-from dashboard.api.errors import ErrorBody
+from dashboard.api.errors import ERROR_RESPONSES
 from services import workspace
 
 user_api = APIBlueprint("user_api", __name__, url_prefix="/api/user", abp_tags=[Tag(name="user")])
@@ -30,7 +30,7 @@ class CurrentUser(BaseModel):
 @user_api.get(
     "/me",
     summary="The signed-in user",
-    responses={200: CurrentUser, 401: ErrorBody, 403: ErrorBody, 503: ErrorBody},
+    responses={200: CurrentUser, **ERROR_RESPONSES},
 )
 def get_me() -> Response:
     """The identity the Apps proxy forwarded, confirmed by the workspace with the user's own token."""

@@ -27,3 +27,22 @@ def upgrade_to_head(settings: Settings) -> None:
 def downgrade_to_base(settings: Settings) -> None:
     """Remove every table the migrations made."""
     command.downgrade(alembic_config(settings), "base")
+
+
+def schema_revisions(settings: Settings) -> tuple[str | None, str]:
+    """(the database's current revision, the newest revision in migrations/): equal when up to date.
+
+    Over a connection of its own, closed after, so a check leaves no pool behind."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from services.lakebase.pool import open_database
+
+    head = ScriptDirectory.from_config(alembic_config(settings)).get_current_head() or ""
+    database = open_database(settings, min_size=0, max_size=1)
+    try:
+        with database.engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    finally:
+        database.close()
+    return current, head

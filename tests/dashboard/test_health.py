@@ -4,8 +4,8 @@ from collections.abc import Callable
 
 from flask.testing import FlaskClient
 
-from dashboard import create_app
 from core.settings import Settings
+from dashboard import create_app
 
 
 def test_healthz_makes_no_dependency_call(settings_with: Callable[..., Settings]) -> None:

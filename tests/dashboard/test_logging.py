@@ -6,8 +6,8 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from dashboard.logging_setup import REDACTED, configure_logging
 from core.request_context import request_id_var
+from dashboard.logging_setup import REDACTED, configure_logging
 
 ACCESS_FIELDS = {
     "timestamp",

@@ -135,3 +135,12 @@ def test_without_identity_it_is_401(client: FlaskClient) -> None:
 def test_the_openapi_document_describes_the_routes(client: FlaskClient, headers_for: Headers) -> None:
     paths = client.get("/openapi.json", headers=headers_for()).get_json()["paths"]
     assert {"/api/model-serving/endpoints", "/api/model-serving/invoke", "/api/model-serving/logs"} <= set(paths)
+
+
+@pytest.mark.parametrize("offset", ["9223372036854775808", "1000000001", "-1", "1e3"])
+def test_an_offset_past_the_bound_is_400_naming_it(client: FlaskClient, headers_for: Headers, offset: str) -> None:
+    answer = client.get(f"/api/model-serving/logs?offset={offset}", headers=headers_for())
+    assert answer.status_code == 400
+    body = answer.get_json()
+    assert body["error_code"] == "INVALID_INPUT"
+    assert "offset" in body["message"]

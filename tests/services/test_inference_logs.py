@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from core.settings import Settings
-from core.errors import InvalidInput
+from core.errors import InvalidInput, NotFound
 from core.identity import UserIdentity
-from services.inference_logs import list_inference_logs, write_inference_log
+from core.settings import Settings
+from services.inference_logs import get_inference_log, list_inference_logs, write_inference_log
 
 pytestmark = pytest.mark.usefixtures("clean_lakebase")
 
@@ -77,3 +77,15 @@ def test_nul_characters_are_stored_as_replacement_characters(settings: Settings)
     [row] = list_inference_logs(settings=settings, user=alice).logs
     assert row.inputs == {"inputs": ["a\ufffdb"], "k\ufffd": 1}
     assert row.error_message == "bad \ufffd input"
+
+
+def test_one_log_is_read_back_by_its_owner_only(settings: Settings) -> None:
+    alice, bob = _user("alice@example.com"), _user("bob@example.com")
+    _write(settings, alice, 1)
+    [written] = list_inference_logs(settings=settings, user=alice).logs
+    found = get_inference_log(settings=settings, user=alice, log_id=written.id)
+    assert found == written
+    with pytest.raises(NotFound):
+        get_inference_log(settings=settings, user=bob, log_id=written.id)
+    with pytest.raises(NotFound):
+        get_inference_log(settings=settings, user=alice, log_id=written.id + 1000)

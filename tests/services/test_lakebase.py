@@ -15,11 +15,11 @@ import psycopg
 import pytest
 import sqlalchemy
 
+from core.errors import DatabaseUnavailable
+from core.identity import UserIdentity
 from core.settings import Settings
 from local_workspace.lakebase import LocalLakebase
 from services import lakebase, preferences
-from core.errors import DatabaseUnavailable
-from core.identity import UserIdentity
 from services.lakebase.migrations import downgrade_to_base, upgrade_to_head
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,13 +10,13 @@ import mlflow.pyfunc
 import pandas as pd
 import pytest
 
+from core.errors import InvalidInput, ModelTimeout, ModelUnavailable, NotFound
+from core.identity import UserIdentity
 from core.settings import Settings
 from local_workspace.models import taxi_features
 from local_workspace.serving import LocalServing
 from local_workspace.warehouse import LocalWarehouse
-from services import model_serving
-from core.errors import InvalidInput, ModelTimeout, ModelUnavailable, NotFound
-from core.identity import UserIdentity
+from services import serving as model_serving
 from services.inference_logs import InferenceLog, list_inference_logs
 from services.lakebase import close_databases
 from tests.conftest import free_port

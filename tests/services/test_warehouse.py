@@ -9,11 +9,11 @@ from typing import Any
 import duckdb
 import pytest
 
+from core.errors import CatalogPermissionDenied, InvalidInput, NotFound
+from core.identity import UserIdentity
 from core.settings import Settings
 from local_workspace.warehouse import LocalWarehouse
 from services import warehouse
-from core.errors import CatalogPermissionDenied, InvalidInput, NotFound
-from core.identity import UserIdentity
 from services.warehouse import Filter, Sort, TableRef
 
 TRIPS = TableRef("samples", "nyctaxi", "trips")

@@ -6,11 +6,11 @@ from collections.abc import Callable
 
 import pytest
 
+from core.errors import AuthRequired, WorkspaceUnavailable
+from core.identity import UserIdentity
 from core.settings import Settings
 from local_workspace.identities import Directory
 from services import workspace
-from core.errors import AuthRequired, WorkspaceUnavailable
-from core.identity import UserIdentity
 
 
 def _user(directory: Directory, user_name: str, token: str | None = None) -> UserIdentity:

@@ -1,0 +1,261 @@
+"""Connections to the SQL warehouse through databricks-sql-connector, kept per user.
+
+Connections are reused per user (by a hash of their token), never across users. A statement runs on a
+connection taken from the cache and goes back when its rows are read; a session the warehouse dropped
+while the connection idled is reopened, and the statement run again, once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+from databricks import sql as dbsql
+
+from core.errors import NotConfigured, QueryCancelled
+from core.identity import UserIdentity
+from core.settings import Settings
+from services import workspace
+from services.errors import to_service_error, translated
+from services.warehouse.cancel import registry
+from services.warehouse.sql import Statement
+
+log = logging.getLogger(__name__)
+POLL_SECONDS = 0.02
+
+
+class ConnectionCache:
+    """Open connections kept per user (by a hash of their token), so a click does not open a session."""
+
+    def __init__(self, max_total: int = 32) -> None:
+        self.max_total = max_total
+        self._idle: OrderedDict[str, list[Any]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.opened = 0
+
+    @staticmethod
+    def key(user: UserIdentity) -> str:
+        """The user's key in the cache: a hash of their token, never the token itself."""
+        secret = user.access_token or "service-principal"
+        return hashlib.sha256(secret.encode()).hexdigest()
+
+    def take(self, key: str) -> Any | None:
+        """An idle connection of the user, most recently used first, or None."""
+        with self._lock:
+            idle = self._idle.get(key)
+            if idle:
+                self._idle.move_to_end(key)
+                return idle.pop()
+        return None
+
+    def give_back(self, key: str, connection: Any, per_user: int) -> None:
+        """Keep the connection for the user's next statement, within the per-user and total limits."""
+        to_close = []
+        with self._lock:
+            idle = self._idle.setdefault(key, [])
+            self._idle.move_to_end(key)
+            if len(idle) < per_user:
+                idle.append(connection)
+            else:
+                to_close.append(connection)
+            while sum(map(len, self._idle.values())) > self.max_total:
+                oldest_key, oldest = next(iter(self._idle.items()))
+                if oldest:
+                    to_close.append(oldest.pop(0))
+                if not oldest:
+                    del self._idle[oldest_key]
+        for connection in to_close:
+            _close_quietly(connection)
+
+    def clear(self) -> None:
+        """Close every idle connection."""
+        with self._lock:
+            connections = [c for idle in self._idle.values() for c in idle]
+            self._idle.clear()
+        for connection in connections:
+            _close_quietly(connection)
+
+
+_cache = ConnectionCache()
+
+
+def _close_quietly(connection: Any) -> None:
+    try:
+        connection.close()
+    except Exception as error:  # closing a dead session must not hide the error that made us close it
+        log.debug("closing a warehouse connection failed: %s", type(error).__name__)
+
+
+def connect(settings: Settings, user: UserIdentity) -> Any:
+    """A new connector connection to the settings' warehouse as `user` (the app's service principal for
+    APP_IDENTITY); the app's queries reuse them through run_query, which also handles stale sessions."""
+    if not settings.databricks_host or not settings.warehouse_id:
+        raise NotConfigured(
+            "No SQL warehouse is configured for this app: bind a sql-warehouse resource (DATABRICKS_WAREHOUSE_ID).",
+            technical_details={"service": "sql_warehouse", "settings": ["DATABRICKS_HOST", "DATABRICKS_WAREHOUSE_ID"]},
+        )
+    url = urlparse(settings.databricks_host)
+    options: dict[str, Any] = {
+        # The connector takes a bare host name for HTTPS, and a scheme only for plain HTTP.
+        "server_hostname": f"http://{url.hostname}" if url.scheme == "http" else url.hostname,
+        "http_path": f"/sql/1.0/warehouses/{settings.warehouse_id}",
+        "use_sea": settings.sql_use_sea,
+        "use_cloud_fetch": settings.sql_cloud_fetch,
+        "enable_telemetry": settings.sql_telemetry,
+        "_retry_stop_after_attempts_count": 2,
+        "_retry_stop_after_attempts_duration": 10,
+        "_socket_timeout": 60,
+    }
+    if url.port:
+        options["_port"] = url.port
+    with translated("warehouse", action="connect", details={"warehouse_id": settings.warehouse_id}):
+        if user.access_token:
+            options["access_token"] = user.access_token
+        else:
+            sp_config = workspace.service_principal_client(settings).config
+            options["credentials_provider"] = lambda: sp_config.authenticate
+        connection = dbsql.connect(**options)
+    _cache.opened += 1
+    return connection
+
+
+def _is_stale(error: Exception, *, reused: bool) -> bool:
+    """Whether a failure may be a session the warehouse dropped while the connection idled here.
+
+    Thrift says "Invalid SessionHandle"; the SEA backend reports only the HTTP status, so any request
+    error on a reused connection counts, and is retried once on a fresh one."""
+    text = str(error)
+    if "Invalid SessionHandle" in text or ("session" in text.lower() and "expired" in text.lower()):
+        return True
+    return reused and isinstance(error, dbsql.exc.RequestError)
+
+
+def _execute(
+    cursor: Any, settings: Settings, statement: str, parameters: dict[str, Any], query_token: str | None, key: str
+) -> None:
+    if query_token is None:
+        cursor.execute(statement, parameters)
+        return
+    # Started without waiting, so its id can be registered for Cancel, then polled until it ends.
+    cursor.execute_async(statement, parameters)
+    running = registry(settings)
+    running.register(query_token, str(cursor.query_id), key)
+    try:
+        while cursor.is_query_pending():
+            time.sleep(POLL_SECONDS)
+        state = str(cursor.get_query_state())
+        if state.endswith("CANCELLED"):
+            raise QueryCancelled(technical_details={"query_token": query_token})
+        if state.endswith("FAILED"):
+            # The async result says only "failed"; asked again synchronously, the warehouse names its error
+            # class (INSUFFICIENT_PERMISSIONS, ...). Statements that fail do so before they run, so this is cheap.
+            cursor.execute(statement, parameters)
+            return
+        cursor.get_async_execution_result()
+    finally:
+        running.forget(query_token)
+
+
+@dataclass(frozen=True)
+class Rows:
+    """The result of a statement that ran: its column names, and its rows fetched in pieces."""
+
+    cursor: Any
+    details: Mapping[str, Any]
+
+    @property
+    def columns(self) -> list[str]:
+        return [d[0] for d in self.cursor.description or []]
+
+    def fetch(self, size: int | None = None) -> list[tuple[Any, ...]]:
+        """The next `size` rows (all that remain without a size); an empty list at the end."""
+        with translated("warehouse", action="fetch", details=self.details):
+            found = self.cursor.fetchall() if size is None else self.cursor.fetchmany(size)
+        return [tuple(row) for row in found]
+
+
+def _start(
+    settings: Settings,
+    user: UserIdentity,
+    statement: str,
+    parameters: dict[str, Any],
+    details: Mapping[str, Any],
+    query_token: str | None,
+) -> tuple[Any, Any]:
+    """A connection (cached, or new) and a cursor on which the statement has run."""
+    key = ConnectionCache.key(user)
+    for attempt in (1, 2):
+        connection = _cache.take(key)
+        reused = connection is not None
+        try:
+            if connection is None:
+                connection = connect(settings, user)
+            cursor = connection.cursor()
+            _execute(cursor, settings, statement, parameters, query_token, key)
+        except QueryCancelled:
+            cursor.close()
+            _cache.give_back(key, connection, settings.sql_pool_per_user)  # the session itself is fine
+            raise
+        except Exception as error:  # the retry must see the connector's own error to tell a stale session
+            if connection is not None:
+                _close_quietly(connection)
+            failure = to_service_error(error, integration="warehouse", action="statement.execute", details=details)
+            if attempt == 1 and not isinstance(failure, QueryCancelled) and _is_stale(error, reused=reused):
+                log.info("warehouse session went stale; reopening")
+                continue
+            log.warning("warehouse query failed: %s", type(error).__name__)
+            raise failure from error
+        return connection, cursor
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+@contextmanager
+def executed(
+    settings: Settings, user: UserIdentity, query: Statement, *, details: Mapping[str, Any], token: str | None = None
+) -> Iterator[Rows]:
+    """Run one statement (with its parameters) as the user and give its rows to the block; the connection
+    goes back to the cache when the block ends, or is closed when it fails or is left early (its session
+    may be busy).
+
+    With a `token`, the statement can be cancelled meanwhile by `cancel_query` from any worker."""
+    context = {"query_token": token} if token else {}
+    context |= details
+    connection, cursor = _start(settings, user, *query, context, token)
+    finished = False
+    try:
+        yield Rows(cursor, context)
+        finished = True
+    finally:
+        if finished:
+            cursor.close()
+            _cache.give_back(ConnectionCache.key(user), connection, settings.sql_pool_per_user)
+        else:
+            _close_quietly(connection)
+
+
+def run_query(
+    *,
+    settings: Settings,
+    user: UserIdentity,
+    statement: str,
+    parameters: dict[str, Any],
+    details: Mapping[str, Any] | None = None,
+    query_token: str | None = None,
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run one SELECT as the user and return its column names and every row; a stale session is
+    reopened and the query retried once."""
+    with executed(settings, user, (statement, parameters), details=details or {}, token=query_token) as rows:
+        return rows.columns, rows.fetch()
+
+
+def close_connections() -> None:
+    """Close every cached warehouse connection (at worker exit, and in tests)."""
+    _cache.clear()

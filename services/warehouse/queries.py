@@ -1,0 +1,252 @@
+"""What the app asks the SQL warehouse, as the signed-in user: pages, aggregates and exports of one table."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import logging
+import time
+import uuid
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from core.identity import UserIdentity
+from core.settings import Settings
+from services import catalog, workspace
+from services.errors import translated
+from services.warehouse import cancel, connections, sql
+from services.warehouse.sql import EXPORT_MAX_ROWS, Filter, Page, Sort, TableRef
+from services.warehouse.views import TableView
+
+log = logging.getLogger(__name__)
+COLUMNS_TTL_SECONDS = 60
+MAX_CACHED_TABLES = 512
+# Rows read from the warehouse, and written as CSV, at a time: an export never holds all its rows.
+EXPORT_BATCH_ROWS = 1000
+APP_IDENTITY = UserIdentity(user_id="app-service-principal", email=None, user_name=None, workspace_user=None)
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """The seed's QueryResult, plus the page it is and whether a next one exists."""
+
+    query_id: str
+    rows: list[dict[str, Any]]
+    row_count: int
+    execution_time_ms: int
+    status: Literal["PENDING", "RUNNING", "SUCCEEDED", "FAILED"]
+    sql_statement: str
+    executed_at: dt.datetime
+    user_id: str
+    columns: list[str]
+    limit: int
+    offset: int
+    has_next: bool
+    error_message: str | None = None
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """An aggregate per x value, computed on the warehouse."""
+
+    x: list[Any]
+    y: list[Any]
+    x_column: str
+    y_column: str | None
+    aggregation: str
+    sql_statement: str
+    execution_time_ms: int
+
+
+_columns_cache: dict[tuple[str, str], tuple[float, dict[str, str]]] = {}
+
+
+def table_columns(*, settings: Settings, user: UserIdentity, table: TableRef) -> dict[str, str]:
+    """The table's real columns and their types, as Unity Catalog tells this user (cached a minute)."""
+    cache_key = (connections.ConnectionCache.key(user), table.full_name)
+    cached = _columns_cache.get(cache_key)
+    if cached and time.monotonic() - cached[0] < COLUMNS_TTL_SECONDS:
+        return cached[1]
+    source = catalog.get_table(
+        settings=settings, user=user, catalog=table.catalog, schema=table.schema, table=table.table
+    )
+    columns = {c.name: c.data_type.lower() for c in source.columns}
+    if len(_columns_cache) > MAX_CACHED_TABLES:
+        _columns_cache.clear()
+    _columns_cache[cache_key] = (time.monotonic(), columns)
+    return columns
+
+
+def _value(value: Any) -> Any:
+    """A warehouse value as JSON and CSV show it."""
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if hasattr(value, "is_finite"):  # Decimal
+        return float(value)
+    return value
+
+
+def _elapsed_ms(started: float) -> int:
+    return round((time.perf_counter() - started) * 1000)
+
+
+def query_page(
+    *,
+    settings: Settings,
+    user: UserIdentity,
+    table: TableRef,
+    limit: int = 100,
+    offset: int = 0,
+    filters: Sequence[Filter] = (),
+    sort: Sort | None = None,
+    query_token: str | None = None,
+) -> QueryResult:
+    """One page of the table (limit 1..1000 from offset >= 0), filtered and sorted on the warehouse;
+    a `query_token` lets `cancel_query` stop it while it runs."""
+    page = Page(limit, offset)  # checked before anything is asked of Unity Catalog
+    columns = table_columns(settings=settings, user=user, table=table)
+    statement, parameters = sql.select_page(table, columns, page=page, filters=filters, sort=sort)
+    started = time.perf_counter()
+    names, rows = connections.run_query(
+        settings=settings,
+        user=user,
+        statement=statement,
+        parameters=parameters,
+        details=table.details,
+        query_token=query_token,
+    )
+    elapsed = _elapsed_ms(started)
+    shown = [{name: _value(v) for name, v in zip(names, row, strict=True)} for row in rows[:limit]]
+    log.info("query page", extra={"table": table.full_name, "offset": offset, "limit": limit, "duration_ms": elapsed})
+    return QueryResult(
+        query_id=str(uuid.uuid4()),
+        rows=shown,
+        row_count=len(shown),
+        execution_time_ms=elapsed,
+        status="SUCCEEDED",
+        sql_statement=statement,
+        executed_at=dt.datetime.now(dt.UTC),
+        user_id=user.user_id,
+        columns=list(columns),
+        limit=limit,
+        offset=offset,
+        has_next=len(rows) > limit,
+    )
+
+
+def query_view(*, settings: Settings, user: UserIdentity, view: TableView) -> QueryResult:
+    """The page a TableView shows (cancellable under the view's token)."""
+    return query_page(
+        settings=settings,
+        user=user,
+        table=view.table_ref,
+        limit=view.limit,
+        offset=view.offset,
+        filters=view.filters,
+        sort=view.sort,
+        query_token=view.token,
+    )
+
+
+def aggregate(
+    *,
+    settings: Settings,
+    user: UserIdentity,
+    table: TableRef,
+    x: str,
+    y: str | None,
+    aggregation: str,
+    filters: Sequence[Filter] = (),
+) -> ChartData:
+    """AGG(y) per x value, computed on the warehouse (timestamps grouped by day), at most 1000 groups."""
+    columns = table_columns(settings=settings, user=user, table=table)
+    statement, parameters = sql.select_aggregate(table, columns, x=x, y=y, aggregation=aggregation, filters=filters)
+    started = time.perf_counter()
+    _, rows = connections.run_query(
+        settings=settings, user=user, statement=statement, parameters=parameters, details=table.details
+    )
+    return ChartData(
+        x=[_value(r[0]) for r in rows],
+        y=[_value(r[1]) for r in rows],
+        x_column=x,
+        y_column=None if aggregation == "count" else y,
+        aggregation=aggregation,
+        sql_statement=statement,
+        execution_time_ms=_elapsed_ms(started),
+    )
+
+
+def aggregate_view(
+    *, settings: Settings, user: UserIdentity, view: TableView, x: str, y: str | None, aggregation: str
+) -> ChartData:
+    """AGG(y) per x value over the rows a TableView filters (all its pages)."""
+    return aggregate(
+        settings=settings, user=user, table=view.table_ref, x=x, y=y, aggregation=aggregation, filters=view.filters
+    )
+
+
+def _csv_pieces(
+    settings: Settings, user: UserIdentity, query: sql.Statement, table: TableRef
+) -> Generator[str, None, None]:
+    """An empty string once the statement has run, then the CSV in pieces of EXPORT_BATCH_ROWS rows.
+
+    The connection goes back to the cache when the last piece is read, or is closed if the reader stops."""
+    with connections.executed(settings, user, query, details=table.details) as result:
+        yield ""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(result.columns)
+        while batch := result.fetch(EXPORT_BATCH_ROWS):
+            writer.writerows([_value(v) for v in row] for row in batch)
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+        yield buffer.getvalue()
+
+
+def export_csv(
+    *,
+    settings: Settings,
+    user: UserIdentity,
+    table: TableRef,
+    filters: Sequence[Filter] = (),
+    sort: Sort | None = None,
+    max_rows: int = EXPORT_MAX_ROWS,
+) -> Generator[str, None, None]:
+    """The filtered query as CSV, header first, at most `max_rows` rows, read and produced in pieces."""
+    columns = table_columns(settings=settings, user=user, table=table)
+    query = sql.select_export(table, columns, filters=filters, sort=sort, max_rows=max_rows)
+    pieces = _csv_pieces(settings, user, query, table)
+    # Run the statement now: a refused query is then an error response, not a download that breaks off.
+    next(pieces)
+    return pieces
+
+
+def cancel_query(*, settings: Settings, user: UserIdentity, query_token: str) -> bool:
+    """Cancel the user's statement running under `query_token` on the warehouse; False when none runs.
+
+    Only the user who started it may cancel it; the cancel goes through the Statement Execution API
+    as that user, so it works whichever worker runs the query."""
+    found = cancel.registry(settings).find(query_token)
+    if found is None:
+        return False
+    statement_id, owner = found
+    if owner != connections.ConnectionCache.key(user):
+        return False
+    with translated("warehouse", action="statement.cancel", details={"statement_id": statement_id}):
+        workspace.user_client(settings, user).statement_execution.cancel_execution(statement_id)
+    log.info("cancelled a warehouse statement", extra={"statement_id": statement_id})
+    return True
+
+
+def is_configured(settings: Settings) -> bool:
+    """Whether the app was given a SQL warehouse."""
+    return bool(settings.databricks_host and settings.warehouse_id)
+
+
+def ping(settings: Settings) -> str:
+    """SELECT 1 as the app's service principal, for the status card and /readyz."""
+    connections.run_query(settings=settings, user=APP_IDENTITY, statement="SELECT 1", parameters={})
+    return f"warehouse {settings.warehouse_id} answers"

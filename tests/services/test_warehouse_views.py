@@ -1,0 +1,125 @@
+"""The Data page's state as a typed value: its transitions are plain functions, tested without a browser."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from services.warehouse.sql import Filter, Sort, TableRef
+from services.warehouse.views import TableView, preselect
+
+TRIPS = "samples.nyctaxi.trips"
+
+
+def test_a_table_opens_on_its_first_page_unfiltered_and_unsorted() -> None:
+    view = TableView.open(TRIPS, 25)
+    assert (view.table, view.limit, view.offset, view.filters, view.sort) == (TRIPS, 25, 0, (), None)
+    assert view.token
+    assert view.page_number == 1
+    assert view.table_ref == TableRef("samples", "nyctaxi", "trips")
+
+
+def test_pages_move_by_the_page_size_and_never_before_the_first() -> None:
+    view = TableView.open(TRIPS, 100)
+    second = view.next_page()
+    assert (second.offset, second.page_number) == (100, 2)
+    assert second.previous_page().offset == 0
+    assert view.previous_page().offset == 0
+
+
+def test_every_transition_gives_a_new_token_and_leaves_the_view_unchanged() -> None:
+    view = TableView.open(TRIPS)
+    before = view.to_store()
+    moved = [
+        view.next_page(),
+        view.previous_page(),
+        view.with_page_size(25),
+        view.with_sort_toggled("fare_amount"),
+        view.with_filter("pickup_zip", "=", "10042"),
+        view.without_filter(0),
+    ]
+    tokens = {view.token, *(m.token for m in moved)}
+    assert len(tokens) == len(moved) + 1  # each query its own token, so Cancel stops that one only
+    assert view.to_store() == before
+    with pytest.raises(AttributeError):
+        view.offset = 5  # type: ignore[misc]  # a frozen dataclass
+
+
+def test_a_new_page_size_starts_again_at_the_first_page() -> None:
+    view = TableView.open(TRIPS).next_page().next_page().with_page_size(25)
+    assert (view.limit, view.offset) == (25, 0)
+
+
+def test_sorting_toggles_ascending_and_descending_and_starts_at_the_first_page() -> None:
+    view = TableView.open(TRIPS).next_page()
+    first = view.with_sort_toggled("fare_amount")
+    assert (first.sort, first.offset) == (Sort("fare_amount", "asc"), 0)
+    assert first.with_sort_toggled("fare_amount").sort == Sort("fare_amount", "desc")
+    assert first.with_sort_toggled("fare_amount").with_sort_toggled("fare_amount").sort == Sort("fare_amount", "asc")
+    assert first.with_sort_toggled("pickup_zip").sort == Sort("pickup_zip", "asc")
+
+
+def test_filters_are_added_and_removed_by_position() -> None:
+    view = TableView.open(TRIPS).next_page().with_filter("pickup_zip", "=", "10042")
+    assert (view.filters, view.offset) == ((Filter("pickup_zip", "=", "10042"),), 0)
+    both = view.with_filter("dropoff_zip", "is_null", "ignored").with_filter("fare_amount", ">", None)
+    assert both.filters[1] == Filter("dropoff_zip", "is_null", None)  # takes no value
+    assert both.filters[2] == Filter("fare_amount", ">", "")  # the service says it needs one
+    assert both.next_page().without_filter(1).filters == (both.filters[0], both.filters[2])
+    assert both.next_page().without_filter(1).offset == 0
+
+
+def test_the_store_holds_the_view_as_plain_json_and_gives_it_back() -> None:
+    view = TableView.open(TRIPS, 50).next_page().with_filter("pickup_zip", "=", "1").with_sort_toggled("fare_amount")
+    stored = view.to_store()
+    assert json.loads(json.dumps(stored)) == stored
+    assert stored == {
+        "table": TRIPS,
+        "limit": 50,
+        "offset": 0,
+        "filters": [{"column": "pickup_zip", "operator": "=", "value": "1"}],
+        "sort": {"column": "fare_amount", "direction": "asc"},
+        "token": view.token,
+    }
+    assert TableView.from_store(stored) == view
+    assert TableView.from_store(None) is None
+    assert TableView.from_store({"table": None}) is None
+
+
+def test_a_view_stored_without_a_token_runs_without_one() -> None:
+    """What the benchmark posts: the grid callback's state with no token (its query cannot be cancelled)."""
+    view = TableView.from_store({"table": TRIPS, "limit": 100, "offset": 200, "filters": [], "sort": None})
+    assert view is not None
+    assert (view.offset, view.token, view.page_number) == (200, None, 3)
+
+
+def test_the_export_query_names_the_table_filters_and_sort() -> None:
+    view = TableView.open(TRIPS).with_filter("pickup_zip", "=", "10042")
+    assert view.export_query() == {
+        "catalog": "samples",
+        "schema": "nyctaxi",
+        "table": "trips",
+        "filters": json.dumps([{"column": "pickup_zip", "operator": "=", "value": "10042"}]),
+    }
+    sorted_view = view.with_sort_toggled("fare_amount").with_sort_toggled("fare_amount")
+    assert sorted_view.export_query()["sort_column"] == "fare_amount"
+    assert sorted_view.export_query()["sort_direction"] == "desc"
+
+
+@pytest.mark.parametrize(
+    ("names", "remembered", "part", "chosen"),
+    [
+        (["main", "samples"], "samples.tpch.orders", 0, "samples"),
+        (["nyctaxi", "tpch"], "samples.tpch.orders", 1, "tpch"),
+        (["customer", "orders"], "samples.tpch.orders", 2, "orders"),
+        (["customer"], "samples.tpch.orders", 2, "customer"),
+        (["a", "b"], None, 0, "a"),
+        ([], "samples.tpch.orders", 1, None),
+        (["x"], "not-a-table-name", 0, "x"),
+    ],
+)
+def test_preselect_chooses_the_remembered_part_or_the_first(
+    names: list[str], remembered: str | None, part: int, chosen: str | None
+) -> None:
+    assert preselect(names, remembered, part) == chosen
