@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
 
+from local_workspace.apps import LocalApp, apps_blueprint
 from local_workspace.catalog import LocalCatalog, catalog_blueprint
 from local_workspace.errors import abort_databricks, current_principal, register_error_handlers
 from local_workspace.identities import M2M_TOKEN_LIFETIME_SECONDS, Directory
@@ -46,10 +47,12 @@ def create_workspace_app(
     warehouse: LocalWarehouse | None = None,
     catalog: LocalCatalog | None = None,
     serving: LocalServing | None = None,
+    app_definition: LocalApp | None = None,
 ) -> Flask:
     """Build the local workspace's WSGI app; with `lakebase` it serves the Database API for it, with
     `warehouse` the Statement Execution API, with `catalog` (by default the warehouse's) the Unity Catalog
-    API, with `serving` the serving endpoints."""
+    API, with `serving` the serving endpoints; the Apps API describes `app_definition` (by default the
+    app of databricks.yml)."""
     directory = directory or Directory.load()
     if catalog is None and warehouse is not None:
         catalog = warehouse.catalog
@@ -64,6 +67,7 @@ def create_workspace_app(
         app.register_blueprint(catalog_blueprint(catalog))
     if serving is not None:
         app.register_blueprint(serving_blueprint(serving))
+    app.register_blueprint(apps_blueprint(app_definition or LocalApp.from_bundle(), directory))
     register_error_handlers(app)
 
     @app.before_request

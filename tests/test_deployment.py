@@ -10,6 +10,8 @@ from typing import Any
 
 import yaml
 
+from scripts.bundle_check import bundle_problems
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -73,3 +75,25 @@ def test_the_entry_point_imports_with_no_services_running(tmp_path: Path) -> Non
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "imported" in result.stdout
+
+
+def test_the_schema_check_passes_the_repository_and_names_each_mistake(tmp_path: Path) -> None:
+    assert bundle_problems(ROOT) == []
+    for name in ("databricks.yml", "app.yaml"):
+        (tmp_path / name).write_text((ROOT / name).read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "dashboard").mkdir()
+    (tmp_path / "dashboard" / "gunicorn_conf.py").write_text("", encoding="utf-8")
+    assert bundle_problems(tmp_path) == []
+
+    bundle = _load("databricks.yml")
+    (app,) = bundle["resources"]["apps"].values()
+    app["name"] = "Not_A_Valid_Name"
+    app["resources"][0]["sql_warehouse"]["permission"] = "CAN_QUERY"
+    (tmp_path / "databricks.yml").write_text(yaml.safe_dump(bundle), encoding="utf-8")
+    app_yaml = _load("app.yaml")
+    app_yaml["env"].append({"name": "EXTRA", "valueFrom": "no-such-resource"})
+    (tmp_path / "app.yaml").write_text(yaml.safe_dump(app_yaml), encoding="utf-8")
+    problems = "\n".join(bundle_problems(tmp_path))
+    assert "Not_A_Valid_Name" in problems
+    assert "permission 'CAN_QUERY'" in problems
+    assert "no-such-resource" in problems

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from core.identity import UserIdentity
 from core.settings import Settings
 from local_workspace.identities import Directory
 from local_workspace.warehouse import LocalWarehouse, StatementFailed
 from scripts.setup_sample_data import MAX_ROWS, TABLES, main, statements
-from core.identity import UserIdentity
 from services.warehouse import connect
 from tests.conftest import RunningServer
 
