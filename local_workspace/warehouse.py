@@ -31,6 +31,15 @@ from local_workspace.identities import Principal
 
 log = logging.getLogger(__name__)
 SESSION_IDLE_SECONDS = 900
+# DuckDB's own functions that read files, settings, the environment or the engine's catalog: Databricks has
+# none of them, and here they would read around Unity Catalog's grants. Refused as Databricks refuses an
+# unknown routine.
+ENGINE_ONLY_FUNCTION = re.compile(
+    r"^(getenv|current_setting|glob|query|query_table|sniff_csv|checkpoint|force_checkpoint|install|load"
+    r"|read_\w+|duckdb_\w+|pragma_\w+|parquet_\w+|iceberg_\w+|delta_\w+|sqlite_\w+|postgres_\w+|mysql_\w+"
+    r"|json_execute_serialized_sql|enable_\w+|disable_\w+|set_\w+|getvariable|which_secret)$",
+    re.IGNORECASE,
+)
 MAX_KEPT_STATEMENTS = 2000
 
 
@@ -101,6 +110,23 @@ def _bind(parameter: dict[str, Any]) -> Any:
 CREATE_CATALOG = re.compile(
     r"^\s*CREATE\s+CATALOG\s+(IF\s+NOT\s+EXISTS\s+)?`?([A-Za-z_][A-Za-z0-9_]{0,254})`?\s*;?\s*$", re.I
 )
+
+
+def _refuse_engine_functions(tree: exp.Expr) -> None:
+    """StatementFailed for a table-valued function, or a function only the engine has (see ENGINE_ONLY_FUNCTION)."""
+    for function in tree.find_all(exp.Func):
+        name = function.name if isinstance(function, exp.Anonymous) else function.sql_name()
+        if ENGINE_ONLY_FUNCTION.match(name or ""):
+            raise StatementFailed(
+                "UNRESOLVED_ROUTINE",
+                f"[UNRESOLVED_ROUTINE] Cannot resolve routine `{name.lower()}` on search path "
+                "[`system`.`builtin`, `system`.`session`].",
+            )
+    for reference in tree.find_all(exp.Table):
+        if not isinstance(reference.this, exp.Identifier):
+            raise StatementFailed(
+                "UNRESOLVED_ROUTINE", "[UNRESOLVED_ROUTINE] Table-valued functions are not available here."
+            )
 
 
 class LocalWarehouse:
@@ -207,10 +233,11 @@ class LocalWarehouse:
         tree = statements[0]
         if isinstance(tree, exp.Create) and tree.args.get("kind") in ("SCHEMA", "TABLE"):
             return self._create_in_own_catalog(principal, tree)
-        if not isinstance(tree, (exp.Select, exp.Union, exp.Subquery)) or tree.find(
+        if not isinstance(tree, (exp.Select, exp.SetOperation, exp.Subquery)) or tree.find(
             exp.Insert, exp.Update, exp.Delete, exp.Drop, exp.Create, exp.Alter, exp.Merge, exp.Command
         ):
             raise StatementFailed("INSUFFICIENT_PERMISSIONS", "This warehouse runs read-only SELECT statements.")
+        _refuse_engine_functions(tree)
         ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
         for reference in tree.find_all(exp.Table):
             if not reference.catalog and not reference.db and reference.name in ctes:

@@ -42,7 +42,13 @@ MODEL_RETRY_AFTER_SECONDS = 30
 # The model's own error message is shown as it is, up to this length.
 MAX_MESSAGE_CHARS = 2000
 # Databricks SQL error classes that mean the statement, not the warehouse, is at fault.
-STATEMENT_ERRORS = ("PARSE_SYNTAX_ERROR", "UNRESOLVED_COLUMN", "INVALID_PARAMETER_VALUE", "UNBOUND_SQL_PARAMETER")
+STATEMENT_ERRORS = (
+    "PARSE_SYNTAX_ERROR",
+    "UNRESOLVED_COLUMN",
+    "UNRESOLVED_ROUTINE",
+    "INVALID_PARAMETER_VALUE",
+    "UNBOUND_SQL_PARAMETER",
+)
 DATABASE_TRANSIENT = (
     psycopg.OperationalError,
     psycopg.InterfaceError,

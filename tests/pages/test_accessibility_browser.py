@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import axe_core_python
+import dash
+import flask
 import pytest
 import requests
 from selenium.webdriver.support.select import Select
@@ -109,14 +111,28 @@ def preferences(browser: Any, proxy: RunningServer) -> None:
     browser.wait_for_element("#prefs-theme input:checked", timeout=15)
 
 
-STATES: dict[str, Callable[[Any, RunningServer], None]] = {
-    "home": home,
-    "data-grid-and-chart": data_with_chart,
-    "data-error-banner": data_with_error_banner,
-    "serving-result-and-history": serving_with_result_and_history,
-    "serving-error": serving_with_error,
-    "preferences": preferences,
+def fares(browser: Any, proxy: RunningServer) -> None:
+    open_page(browser, proxy, "/fares")
+    browser.wait_for_element("#fares-chart .js-plotly-plot", timeout=20)
+
+
+# Each state a user opens, and the page it is on.
+STATES: dict[str, tuple[str, Callable[[Any, RunningServer], None]]] = {
+    "home": ("/", home),
+    "data-grid-and-chart": ("/data", data_with_chart),
+    "data-error-banner": ("/data", data_with_error_banner),
+    "serving-result-and-history": ("/model-serving", serving_with_result_and_history),
+    "serving-error": ("/model-serving", serving_with_error),
+    "preferences": ("/preferences", preferences),
+    "fares": ("/fares", fares),
 }
+
+
+def test_every_registered_page_is_checked(server: flask.Flask) -> None:
+    # `server` builds the app, which fills Dash's page registry.
+    registered = {str(page["path"]) for page in dash.page_registry.values()}
+    assert registered
+    assert registered - {path for path, _ in STATES.values()} == set()
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
@@ -125,7 +141,7 @@ def test_no_wcag_21_a_or_aa_violations(app_through_proxy: tuple[Any, RunningServ
     browser, proxy = app_through_proxy
     for user in ("alice@example.com", "bob@example.com"):
         set_theme(proxy, theme, user)
-    STATES[state](browser, proxy)
+    STATES[state][1](browser, proxy)
     wait_theme(browser, theme)
     violations = axe_violations(browser)
     assert violations == [], f"{state} in the {theme} theme:\n{report(violations)}"

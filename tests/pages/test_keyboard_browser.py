@@ -1,10 +1,14 @@
-"""Each page's main task with the keyboard alone, the focus visible at every stop: choose a table and page
-it; change the theme; invoke a model."""
+"""Each page's main task with the keyboard alone, the focus visible (3:1 against its background) at every
+stop: refresh Home's status, choose a table and page it, change the theme, invoke a model, set the Fares
+page's shortest trip. Every page of Dash's registry must have a walk here."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+import dash
+import flask
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
@@ -15,6 +19,7 @@ from tests.conftest import RunningServer
 from tests.pages.browser import open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("clean_lakebase")]
+T = TypeVar("T")
 
 
 def active(browser: Any) -> Any:
@@ -26,10 +31,45 @@ def press(browser: Any, *keys: str) -> None:
     ActionChains(browser.driver).send_keys(*keys).perform()
 
 
+# The focus ring's colour and what it is drawn on: the nearest opaque background behind the outline (the
+# element's own for an outline drawn inside it, else its ancestors'), composited over white.
+FOCUS_RING_JS = """
+const el = arguments[0];
+const style = getComputedStyle(el);
+const rgba = (text) => (text.match(/[\\d.]+/g) || []).map(Number).concat([1]).slice(0, 4);
+const inside = parseFloat(style.outlineOffset) < 0;
+let node = inside ? el : el.parentElement;
+let background = [255, 255, 255, 1];
+while (node) {
+  const colour = rgba(getComputedStyle(node).backgroundColor);
+  if (colour[3] > 0.99) { background = colour; break; }
+  node = node.parentElement;
+}
+return {style: style.outlineStyle, width: parseFloat(style.outlineWidth), colour: rgba(style.outlineColor),
+        background: background};
+"""
+
+
+def _luminance(rgb: list[float]) -> float:
+    channels = [c / 255 for c in rgb[:3]]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(first: list[float], second: list[float]) -> float:
+    """WCAG's contrast ratio of two opaque colours."""
+    high, low = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
 def focus_is_visible(element: Any) -> bool:
-    return element.value_of_css_property("outline-style") not in ("none", "") and (
-        element.value_of_css_property("outline-width") not in ("0px", "")
-    )
+    """A solid-enough outline at least 2px wide, opaque, with 3:1 contrast against what it is drawn on
+    (WCAG 2.4.7 and the 3:1 of non-text contrast, 1.4.11)."""
+    ring = element.parent.execute_script(FOCUS_RING_JS, element)
+    colour = ring["colour"]
+    if ring["style"] in ("none", "") or ring["width"] < 2 or colour[3] < 0.99:
+        return False
+    return contrast(colour, ring["background"]) >= 3
 
 
 def tab_to(browser: Any, matches: Any, *, limit: int = 80) -> Any:
@@ -47,6 +87,19 @@ def tab_to(browser: Any, matches: Any, *, limit: int = 80) -> Any:
     raise AssertionError(f"Tab never reached the control; stops: {stops}")
 
 
+WALKED: set[str] = set()
+
+
+def walks(path: str) -> Callable[[T], T]:
+    """Marks a test as the keyboard walk of the page at `path` (every registered page must have one)."""
+
+    def mark(test: T) -> T:
+        WALKED.add(path)
+        return test
+
+    return mark
+
+
 def by_id(element_id: str) -> Any:
     return lambda element: element.get_attribute("id") == element_id
 
@@ -58,6 +111,7 @@ def skip_to_main(browser: Any) -> None:
     assert active(browser).get_attribute("id") == "main-content"
 
 
+@walks("/data")
 def test_choose_a_table_and_page_it(app_through_proxy: tuple[Any, RunningServer]) -> None:
     browser, proxy = app_through_proxy
     open_page(browser, proxy, "/data")
@@ -75,9 +129,10 @@ def test_choose_a_table_and_page_it(app_through_proxy: tuple[Any, RunningServer]
     tab_to(browser, by_id("data-next"))
     press(browser, Keys.ENTER)
     browser.wait_for_contains_text("#data-status", "Rows 101–200", timeout=15)
-    assert "tpch" in browser.find_element("#data-details").text or browser.find_element("#data-details").text
+    assert "samples.tpch." in browser.find_element("#data-details").text
 
 
+@walks("/preferences")
 def test_change_the_theme(app_through_proxy: tuple[Any, RunningServer]) -> None:
     browser, proxy = app_through_proxy
     open_page(browser, proxy, "/preferences")
@@ -91,6 +146,7 @@ def test_change_the_theme(app_through_proxy: tuple[Any, RunningServer]) -> None:
     browser.wait_for_contains_text("#prefs-feedback", "Theme saved: dark", timeout=15)
 
 
+@walks("/model-serving")
 def test_invoke_a_model(app_through_proxy: tuple[Any, RunningServer]) -> None:
     browser, proxy = app_through_proxy
     open_page(browser, proxy, "/model-serving")
@@ -108,3 +164,35 @@ def test_invoke_a_model(app_through_proxy: tuple[Any, RunningServer]) -> None:
     press(browser, Keys.ENTER)
     browser.wait_for_contains_text("#serving-predictions", "SUCCESS", timeout=20)
     assert "4.5" in browser.find_element("#serving-predictions").text
+
+
+@walks("/")
+def test_refresh_the_status_on_home(app_through_proxy: tuple[Any, RunningServer]) -> None:
+    browser, proxy = app_through_proxy
+    open_page(browser, proxy, "/")
+    browser.wait_for_element('[data-integration="warehouse"][data-state="up"]', timeout=20)
+    skip_to_main(browser)
+    tab_to(browser, by_id("home-refresh"))
+    browser.driver.execute_script("document.getElementById('home-status').innerHTML = ''")
+    press(browser, Keys.ENTER)
+    browser.wait_for_element('[data-integration="warehouse"][data-state="up"]', timeout=20)
+
+
+@walks("/fares")
+def test_change_the_shortest_trip_on_fares(app_through_proxy: tuple[Any, RunningServer]) -> None:
+    browser, proxy = app_through_proxy
+    open_page(browser, proxy, "/fares")
+    browser.wait_for_contains_text("#fares-chart figcaption", "trips of 0 miles or more", timeout=20)
+    skip_to_main(browser)
+    field = tab_to(browser, by_id("fares-min-distance"))
+    press(browser, Keys.CONTROL, "a")
+    press(browser, "12", Keys.ENTER)
+    assert field.get_attribute("value") == "12"
+    browser.wait_for_contains_text("#fares-chart figcaption", "trips of 12 miles or more", timeout=20)
+
+
+def test_every_registered_page_has_a_keyboard_walk(server: flask.Flask) -> None:
+    # `server` builds the app, which fills Dash's page registry.
+    registered = {str(page["path"]) for page in dash.page_registry.values()}
+    assert registered
+    assert registered - WALKED == set()
