@@ -70,10 +70,12 @@ class CredentialCache:
             log.info("fetched a Lakebase credential", extra={"expires_at": expires.isoformat()})
             return self._token
 
-    def invalidate(self) -> None:
-        """Forget the cached token, so the next connection fetches a new one."""
+    def invalidate(self, refused: str | None = None) -> None:
+        """Forget the cached token (only if it is still `refused`, when given), so the next connection
+        fetches a new one."""
         with self._lock:
-            self._token = None
+            if refused is None or self._token == refused:
+                self._token = None
 
 
 def parse_time(value: str | None) -> datetime | None:

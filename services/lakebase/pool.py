@@ -44,13 +44,15 @@ class LakebaseConnection(psycopg.Connection[Any]):
 
     @classmethod
     def connect(cls, conninfo: str = "", **kwargs: Any) -> Self:
+        token = cls.credentials.token()
         try:
-            return super().connect(conninfo, password=cls.credentials.token(), **kwargs)
+            return super().connect(conninfo, password=token, **kwargs)
         except psycopg.OperationalError as error:
             if "password authentication failed" not in str(error):
                 raise
             # The role's password changed under us (a newer token, or this one expired early): fetch anew, once.
-            cls.credentials.invalidate()
+            # Only this token is forgotten, so connections refused together fetch one new token, not one each.
+            cls.credentials.invalidate(token)
             return super().connect(conninfo, password=cls.credentials.token(), **kwargs)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import psycopg.sql
 import pytest
 import sqlalchemy
 
@@ -112,6 +113,80 @@ def test_requests_keep_succeeding_across_several_token_expiries(
         database.close()
         lakebase.pool._databases.pop(short, None)
     assert count > 40
+
+
+def _auth_failures(local_lakebase: LocalLakebase, since: int) -> list[str]:
+    """Password-authentication failures Postgres logged after byte `since` of its log."""
+    with (local_lakebase.pgdata / "server.log").open("rb") as log:
+        log.seek(since)
+        text = log.read().decode("utf-8", "replace")
+    return [line for line in text.splitlines() if "password authentication failed" in line]
+
+
+def _log_size(local_lakebase: LocalLakebase) -> int:
+    return (local_lakebase.pgdata / "server.log").stat().st_size
+
+
+def test_tokens_are_refreshed_before_they_expire(
+    settings_with: Callable[..., Settings],
+    local_lakebase: LocalLakebase,
+    monkeypatch: pytest.MonkeyPatch,
+    clean_lakebase: LocalLakebase,
+) -> None:
+    """The proactive refresh alone: with 3-second tokens and connections that live one second, no connection
+    is ever refused for an expired password (the refetch after a refusal would hide a missing refresh)."""
+    monkeypatch.setattr(local_lakebase, "token_lifetime_seconds", 3)
+    short = settings_with(lakebase_pool_max_lifetime_seconds=1, lakebase_pool_min_size=0)
+    since = _log_size(local_lakebase)
+    database = lakebase.get_database(short)
+    user = _user("refresh@example.com")
+    started, count = time.monotonic(), 0
+    try:
+        while time.monotonic() - started < 8:
+            preferences.upsert_preference(settings=short, user=user, key="theme", value={"mode": "dark"})
+            count += 1
+            time.sleep(0.1)
+        fetched = database.credentials.fetched
+    finally:
+        database.close()
+        lakebase.pool._databases.pop(short, None)
+    assert count > 30
+    assert fetched >= 3
+    assert _auth_failures(local_lakebase, since) == []
+
+
+def test_a_password_changed_elsewhere_is_fetched_again_once(
+    settings_with: Callable[..., Settings], local_lakebase: LocalLakebase, clean_lakebase: LocalLakebase
+) -> None:
+    """The refetch alone: tokens live an hour (no refresh is due), the role's password is rotated from
+    outside (another worker, another instance), and the next request still succeeds with one new token."""
+    short = settings_with(lakebase_pool_min_size=0, app_name="refetch-test")
+    database = lakebase.get_database(short)
+    user = _user("refetch@example.com")
+    try:
+        preferences.upsert_preference(settings=short, user=user, key="theme", value={"mode": "dark"})
+        before = database.credentials.fetched
+        since = _log_size(local_lakebase)
+        with local_lakebase.admin_connection() as admin:
+            admin.execute(
+                psycopg.sql.SQL("ALTER ROLE {} PASSWORD 'rotated-elsewhere'").format(
+                    psycopg.sql.Identifier(str(short.pg_user))
+                )
+            )
+            # This pool's connections end (as after their lifetime), so the next request needs a new one.
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
+                (short.app_name,),
+            )
+        saved = preferences.upsert_preference(settings=short, user=user, key="theme", value={"mode": "light"})
+        after = database.credentials.fetched
+    finally:
+        database.close()
+        lakebase.pool._databases.pop(short, None)
+    assert saved.preference_value == {"mode": "light"}
+    assert after - before == 1
+    # The stale token was refused (by each connection opened with it at once), then replaced by one new token.
+    assert _auth_failures(local_lakebase, since)
 
 
 def test_thirty_concurrent_writers_share_a_pool_of_ten(
