@@ -109,6 +109,13 @@ class Directory:
             self._issued[token] = (principal, now + lifetime_seconds)
         return token
 
+    def issued_tokens(self) -> list[str]:
+        """Every token this directory knows and has not forgotten: the users' and those issued by OAuth
+        (tests search responses and logs for each of them)."""
+        with self._lock:
+            issued = list(self._issued)
+        return [user.token for user in self.users] + issued
+
     def principal_for_token(self, token: str) -> Principal | None:
         """Who holds this bearer token, or None when it is unknown or expired."""
         for user in self.users:

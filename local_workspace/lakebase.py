@@ -65,6 +65,7 @@ class LocalLakebase:
         self.token_lifetime_seconds = token_lifetime_seconds
         self._server = PostgresServer(self.data_dir / "pgdata", cleanup_mode=None)
         self._lock = threading.Lock()
+        self._issued: dict[str, datetime] = {}  # unexpired tokens, for tests that search for leaks
 
     @property
     def pgdata(self) -> Path:
@@ -135,7 +136,16 @@ class LocalLakebase:
                 admin.execute(
                     sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(self.database), role_id)
                 )
+        with self._lock:
+            now = datetime.now(UTC)
+            self._issued = {known: until for known, until in self._issued.items() if until > now}
+            self._issued[token] = expires_at
         return Credential(token, expires_at)
+
+    def issued_tokens(self) -> list[str]:
+        """The tokens handed out that have not expired yet."""
+        with self._lock:
+            return list(self._issued)
 
     def describe(self) -> dict[str, object]:
         """The instance as GET /api/2.0/database/instances/{name} describes it."""
