@@ -142,10 +142,13 @@ def prediction_rows(payload: Mapping[str, Any], predictions: Any) -> tuple[list[
 
 
 def prediction_result(result: InferenceResult, payload: Mapping[str, Any]) -> html.Div:
-    """A successful call: its status, latency and request id, and the predictions beside their inputs."""
+    """A successful call: its status, latency and request id, what of the answer was changed to be shown
+    (NaN as null, say), and the predictions beside their inputs."""
     columns, rows = prediction_rows(payload, result.predictions)
+    note = html.P(result.error_message, className="small text-warning-emphasis", id="serving-answer-note")
     return html.Div(
         [
+            *([note] if result.error_message else []),
             html.P(
                 [
                     dbc.Badge(result.status, color=STATUS_COLORS[result.status], className="me-2"),

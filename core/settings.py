@@ -71,6 +71,10 @@ class Settings(BaseSettings):
         default=(), validation_alias=_env("SERVING_ENDPOINTS", "SERVING_ENDPOINT")
     )
     model_serving_timeout_seconds: int = Field(default=30, ge=1, le=300, validation_alias=_env("MODEL_SERVING_TIMEOUT"))
+    # Each user's inference history keeps this many newest calls; older ones are deleted as new ones arrive.
+    inference_log_max_rows: int = Field(
+        default=1000, ge=10, le=100_000, validation_alias=_env("INFERENCE_LOG_MAX_ROWS")
+    )
     log_level: str = Field(default="INFO", validation_alias=_env("LOG_LEVEL"))
     max_request_bytes: int = Field(
         default=4 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024, validation_alias=_env("MAX_REQUEST_BYTES")

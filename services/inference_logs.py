@@ -1,7 +1,10 @@
-"""The user's model inference history in Lakebase: every call, good or bad, newest first."""
+"""The user's model inference history in Lakebase: every call, good or bad, newest first, at most
+INFERENCE_LOG_MAX_ROWS per user (the oldest are deleted as new ones are written)."""
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -17,6 +20,8 @@ from services.lakebase.schema import model_inference_logs
 
 InferenceStatus = Literal["SUCCESS", "ERROR", "TIMEOUT"]
 MAX_PAGE_SIZE = 100
+# What Postgres text and JSONB cannot hold: NUL, and a surrogate not in a pair (no UTF-8 for it).
+UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -55,9 +60,12 @@ def _log(row: sqlalchemy.Row[Any]) -> InferenceLog:
 
 
 def _storable(value: Any) -> Any:
-    """The value with NUL characters replaced (U+FFFD): Postgres text and JSONB cannot hold them."""
+    """The value as Postgres can hold it: NUL and lone surrogates as U+FFFD, NaN and infinities as null
+    (JSONB has no such numbers). The service stores what it has made JSON-safe already; this is the floor."""
     if isinstance(value, str):
-        return value.replace("\x00", "\ufffd")
+        return UNSTORABLE_TEXT.sub("\ufffd", value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     if isinstance(value, dict):
         return {_storable(key): _storable(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
@@ -97,9 +105,30 @@ def write_inference_log(
 
     def write() -> InferenceLog:
         with transaction(settings) as connection:
-            return _log(connection.execute(statement).one())
+            # One writer per user at a time, so two calls at once cannot both keep the cap's last place.
+            connection.execute(sqlalchemy.select(sqlalchemy.func.pg_advisory_xact_lock(_lock_key(user))))
+            written = _log(connection.execute(statement).one())
+            connection.execute(trim_statement(user=user, keep=settings.inference_log_max_rows))
+        return written
 
     return call_with_retries(write, action="write_inference_log", retry=False)
+
+
+def _lock_key(user: UserIdentity) -> sqlalchemy.ColumnElement[int]:
+    return sqlalchemy.func.hashtextextended(f"model_inference_logs\x1f{user.user_id}", 0)
+
+
+def trim_statement(*, user: UserIdentity, keep: int) -> sqlalchemy.Delete:
+    """The DELETE of the user's rows beyond the newest `keep`, oldest first; the subquery walks the user's
+    index (user_id, created_at DESC) past `keep` rows, so a write costs the cap, never the table."""
+    logs = model_inference_logs.c
+    beyond = (
+        sqlalchemy.select(logs.id)
+        .where(logs.user_id == user.user_id)
+        .order_by(logs.created_at.desc(), logs.id.desc())
+        .offset(keep)
+    )
+    return model_inference_logs.delete().where(logs.user_id == user.user_id, logs.id.in_(beyond))
 
 
 def list_inference_logs(

@@ -29,18 +29,24 @@ from services.serving.invoke import (
     parse_timeout,
 )
 from services.serving.payloads import (
+    MAX_ANSWER_DEPTH,
+    MAX_INPUT_DEPTH,
     MAX_PAYLOAD_BYTES,
     PAYLOAD_FORMATS,
     PayloadFormat,
     build_record,
+    check_values,
     form_payload,
     form_values,
+    json_safe_answer,
     parse_payload_json,
     query_arguments,
 )
 
 __all__ = [
+    "MAX_ANSWER_DEPTH",
     "MAX_ATTEMPTS",
+    "MAX_INPUT_DEPTH",
     "MAX_PAYLOAD_BYTES",
     "MAX_TIMEOUT_SECONDS",
     "MIN_TIMEOUT_SECONDS",
@@ -54,6 +60,7 @@ __all__ = [
     "ModelEndpoint",
     "PayloadFormat",
     "build_record",
+    "check_values",
     "form_payload",
     "form_values",
     "get_endpoint",
@@ -61,6 +68,7 @@ __all__ = [
     "get_signature",
     "invoke",
     "is_configured",
+    "json_safe_answer",
     "list_endpoints",
     "parse_payload_json",
     "parse_signature",

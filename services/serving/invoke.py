@@ -1,9 +1,13 @@
 """Invoke a serving endpoint within a deadline, and write every outcome to the user's inference history.
 
-Three steps, each its own function: prepare (the name, the timeout, the payload's size and shape), attempt
-within the deadline (transient failures, 429, 503 or no connection, retried with exponential backoff and
-jitter, honouring Retry-After; an input error never is; the SDK's own retries are off), and record the
-outcome (a call that cannot be written to the history still answers, with `logged: false`)."""
+Three steps, each its own function: prepare (the name, the timeout, the payload's shape, size and values),
+attempt within the deadline (transient failures, 429, 503 or no connection, retried with exponential backoff
+and jitter, honouring Retry-After; an input error never is; the SDK's own retries are off), and record the
+outcome (a call that cannot be written to the history still answers, with `logged: false`).
+
+The history keeps no payload the model never saw: a call refused here or by the workspace (no such endpoint,
+not yours) is recorded with a note instead. A model's answer that JSON cannot carry (NaN, an infinity, a lone
+surrogate) is answered and recorded as null (or U+FFFD), and `error_message` names what was changed."""
 
 from __future__ import annotations
 
@@ -19,14 +23,21 @@ from databricks.sdk.service.serving import QueryEndpointResponse
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_before_delay
 from tenacity.wait import wait_random_exponential
 
-from core.errors import InvalidInput, ModelTimeout, ServiceError
+from core.errors import AuthRequired, InvalidInput, ModelTimeout, NotFound, PermissionDenied, ServiceError
 from core.identity import UserIdentity
 from core.settings import Settings
 from services import inference_logs, lakebase
 from services.errors import to_service_error
 from services.inference_logs import InferenceStatus
 from services.serving.endpoints import served_endpoint
-from services.serving.payloads import MAX_PAYLOAD_BYTES, check_size, payload_bytes, query_arguments
+from services.serving.payloads import (
+    MAX_PAYLOAD_BYTES,
+    check_size,
+    check_values,
+    json_safe_answer,
+    payload_bytes,
+    query_arguments,
+)
 from services.workspace import DeadlineClients, timed_ms
 
 log = logging.getLogger(__name__)
@@ -36,11 +47,15 @@ MAX_ATTEMPTS = 4
 BACKOFF_SECONDS = 0.2
 MAX_BACKOFF_SECONDS = 4.0
 TIMEOUT_RETRY_AFTER_SECONDS = 5
+REFUSED = "refused before the model was called"
+# What the workspace answers for an endpoint the caller may not query: the model never saw the payload.
+NEVER_REACHED_THE_MODEL = (NotFound, PermissionDenied, AuthRequired)
 
 
 @dataclass(frozen=True)
 class InferenceResult:
-    """The seed's ModelInferenceResponse for a successful invocation."""
+    """The seed's ModelInferenceResponse for a successful invocation; its `error_message` says what of the
+    answer was changed to be JSON (a NaN as null), and is None when nothing was."""
 
     request_id: str
     endpoint_name: str
@@ -64,7 +79,6 @@ class _Call:
     name: str
     payload: Any
     timeout: int
-    size: int
     started: float
 
 
@@ -78,15 +92,19 @@ def parse_timeout(value: Any) -> int | None:
         raise InvalidInput(f"The timeout must be {MIN_TIMEOUT_SECONDS} to {MAX_TIMEOUT_SECONDS} seconds.") from None
 
 
-def _prepare(call: _Call) -> dict[str, Any]:
-    """The `serving_endpoints.query` keywords, once the timeout, the size and the payload's shape are good."""
+def _prepare(call: _Call) -> tuple[dict[str, Any], int]:
+    """The `serving_endpoints.query` keywords and the payload's size in bytes, once the timeout, the payload's
+    shape, its size and every value in it are good (the size first: it is measured in C, the values walked)."""
     if not MIN_TIMEOUT_SECONDS <= call.timeout <= MAX_TIMEOUT_SECONDS:
         raise InvalidInput(
             f"timeout_seconds must be between {MIN_TIMEOUT_SECONDS} and {MAX_TIMEOUT_SECONDS}.",
             technical_details={"timeout_seconds": call.timeout},
         )
-    check_size(call.size)
-    return query_arguments(call.payload)
+    arguments = query_arguments(call.payload)
+    size = payload_bytes(call.payload)
+    check_size(size)
+    check_values(call.payload)
+    return arguments, size
 
 
 def _is_transient(error: BaseException) -> bool:
@@ -150,14 +168,28 @@ def _query_within_deadline(call: _Call, arguments: dict[str, Any]) -> tuple[Quer
         ) from error
 
 
-def _stored_inputs(call: _Call) -> Any:
-    # Over the limit, the history keeps a note of the payload, not the payload.
-    if call.size > MAX_PAYLOAD_BYTES:
-        return {"omitted": f"payload of {call.size} bytes, over the limit of {MAX_PAYLOAD_BYTES}"}
-    return call.payload
+def _omitted(refusal: ServiceError) -> dict[str, str]:
+    """What the history keeps instead of a payload the model never saw: why it was refused."""
+    size = refusal.technical_details.get("payload_bytes")
+    reason = f"payload of {size} bytes, over the limit of {MAX_PAYLOAD_BYTES}" if size else refusal.message
+    return {"omitted": f"{REFUSED}: {reason[:300]}"}
 
 
-def _write_history(call: _Call, result: InferenceResult) -> bool:
+def _changes(notes: list[str]) -> str | None:
+    return f"The model's answer held values JSON cannot carry: {'; '.join(notes)}." if notes else None
+
+
+def _stored_answer(predictions: Any, changes: str | None) -> tuple[Any, str | None]:
+    """The (JSON-safe) predictions as the history keeps them, and the note of what was changed or left out."""
+    size = payload_bytes(predictions)
+    if size <= MAX_PAYLOAD_BYTES:
+        return predictions, changes
+    left_out = f"The predictions ({size} bytes) are over the history's limit of {MAX_PAYLOAD_BYTES} bytes: not kept."
+    omitted = {"omitted": f"predictions of {size} bytes, over the limit of {MAX_PAYLOAD_BYTES}"}
+    return omitted, f"{changes} {left_out}" if changes else left_out
+
+
+def _write_history(call: _Call, result: InferenceResult, *, inputs: Any, predictions: Any, note: str | None) -> bool:
     """Write the invocation to the user's history; False (and an ERROR log line) when it cannot be."""
     if not lakebase.is_configured(call.settings):
         return False
@@ -167,11 +199,11 @@ def _write_history(call: _Call, result: InferenceResult) -> bool:
             user=call.user,
             request_id=call.request_id,
             endpoint_name=call.name,
-            inputs=_stored_inputs(call),
-            predictions=result.predictions,
+            inputs=inputs,
+            predictions=predictions,
             status=result.status,
             execution_time_ms=result.execution_time_ms,
-            error_message=result.error_message,
+            error_message=note or result.error_message,
             completed_at=result.completed_at,
         )
     except ServiceError as error:  # the caller still gets the model's answer; the log line says what is lost
@@ -184,15 +216,25 @@ def _write_history(call: _Call, result: InferenceResult) -> bool:
 
 
 def _record_outcome(
-    call: _Call, *, response: QueryEndpointResponse | None = None, failure: ServiceError | None = None, attempts: int
+    call: _Call,
+    *,
+    inputs: Any,
+    size: int | None,
+    response: QueryEndpointResponse | None = None,
+    failure: ServiceError | None = None,
+    attempts: int,
 ) -> InferenceResult:
     """The invocation's result, once written to the user's history (`logged` says whether it could be)."""
     status: InferenceStatus = "SUCCESS"
     if failure is not None:
         status = "TIMEOUT" if isinstance(failure, ModelTimeout) else "ERROR"
-    predictions = None
+    predictions: Any = None
+    notes: list[str] = []
     if response is not None:
-        predictions = response.predictions if response.predictions is not None else response.outputs
+        predictions, notes = json_safe_answer(
+            response.predictions if response.predictions is not None else response.outputs
+        )
+    changes = _changes(notes)
     result = InferenceResult(
         request_id=call.request_id,
         endpoint_name=call.name,
@@ -200,12 +242,13 @@ def _record_outcome(
         status=status,
         execution_time_ms=int(timed_ms(call.started)),
         completed_at=datetime.now(UTC),
-        error_message=failure.message if failure else None,
+        error_message=failure.message if failure else changes,
         served_model_name=response.served_model_name if response else None,
         attempts=attempts,
         logged=False,
     )
-    logged = _write_history(call, result)
+    stored, note = _stored_answer(predictions, changes)
+    logged = _write_history(call, result, inputs=inputs, predictions=stored, note=note)
     log.log(
         failure.log_level if failure else logging.INFO,
         "model invocation",
@@ -214,7 +257,7 @@ def _record_outcome(
             "inference_status": status,
             "execution_time_ms": result.execution_time_ms,
             "attempts": attempts,
-            "payload_bytes": call.size,
+            "payload_bytes": size,
             "error_code": failure.error_code if failure else None,
             "logged": logged,
         },
@@ -234,8 +277,9 @@ def invoke(
     """Invoke the endpoint with the payload ({format: data}) within the timeout (default
     MODEL_SERVING_TIMEOUT), and write the outcome to the user's history.
 
-    Raises InvalidInput (400, the model's message), NotFound, ModelUnavailable (EC-001, retry_after) or
-    ModelTimeout; each of them is in the history too (a name that is no endpoint of the app's is not)."""
+    Raises InvalidInput (400: the app's, naming the field, or the model's message), NotFound, ModelUnavailable
+    (EC-001, retry_after) or ModelTimeout; each of them is in the history too (a name that is no endpoint of
+    the app's is not), without the payload when the model never saw it."""
     call = _Call(
         settings=settings,
         user=user,
@@ -243,15 +287,18 @@ def invoke(
         name=served_endpoint(settings, endpoint_name),
         payload=payload,
         timeout=settings.model_serving_timeout_seconds if timeout_seconds is None else timeout_seconds,
-        size=payload_bytes(payload),
         started=time.perf_counter(),
     )
+    size: int | None = None
     try:
-        response, attempts = _query_within_deadline(call, _prepare(call))
+        arguments, size = _prepare(call)
+        response, attempts = _query_within_deadline(call, arguments)
     except ServiceError as failure:
         attempted = int(failure.technical_details.get("attempts", 0))
-        logged = _record_outcome(call, failure=failure, attempts=attempted).logged
+        seen = attempted and not isinstance(failure, NEVER_REACHED_THE_MODEL)
+        inputs = call.payload if seen else _omitted(failure)
+        logged = _record_outcome(call, inputs=inputs, size=size, failure=failure, attempts=attempted).logged
         failure.technical_details.setdefault("request_id", request_id)
         failure.technical_details["logged"] = logged
         raise
-    return _record_outcome(call, response=response, attempts=attempts)
+    return _record_outcome(call, inputs=call.payload, size=size, response=response, attempts=attempts)

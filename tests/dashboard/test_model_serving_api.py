@@ -144,3 +144,65 @@ def test_an_offset_past_the_bound_is_400_naming_it(client: FlaskClient, headers_
     body = answer.get_json()
     assert body["error_code"] == "INVALID_INPUT"
     assert "offset" in body["message"]
+
+
+def _raw_invoke(client: FlaskClient, headers: dict[str, str], body: str) -> Any:
+    """A body as a client may send it: Flask's parser takes NaN, Infinity and 1e999, which strict JSON has not."""
+    return client.post("/api/model-serving/invoke", data=body, headers={**headers, "Content-Type": "application/json"})
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("NaN", "NaN"),
+        ("Infinity", "Infinity"),
+        ("-Infinity", "-Infinity"),
+        ("1e999", "Infinity"),
+        ('"\\ud800"', "surrogate"),
+        ('"1\\u0000"', "NUL"),
+    ],
+)
+def test_a_value_no_model_can_be_sent_is_400_naming_the_field(
+    client: FlaskClient, headers_for: Headers, value: str, words: str
+) -> None:
+    trip = '{"trip_distance": VALUE, "pickup_hour": 8, "pickup_zip": 10003, "dropoff_zip": 10011}'.replace(
+        "VALUE", value
+    )
+    body = '{"endpoint_name": "taxi-fare", "inputs": {"dataframe_records": [TRIP]}}'.replace("TRIP", trip)
+    answer = _raw_invoke(client, headers_for(), body)
+    assert answer.status_code == 400, answer.get_data(as_text=True)
+    error = answer.get_json()
+    assert error["error_code"] == "INVALID_INPUT"
+    assert error["technical_details"]["field"] == "dataframe_records[0].trip_distance"
+    assert "dataframe_records[0].trip_distance" in error["message"]
+    assert words in error["message"]
+    assert error["technical_details"]["logged"] is True
+    [row] = client.get("/api/model-serving/logs", headers=headers_for()).get_json()["logs"]
+    assert row["status"] == "ERROR"
+    assert row["inputs"] == {"omitted": f"refused before the model was called: {error['message']}"}
+
+
+@pytest.mark.parametrize("depth", [40, 500])
+def test_inputs_nested_too_deep_are_400_naming_where(client: FlaskClient, headers_for: Headers, depth: int) -> None:
+    """40 levels pass the app's JSON limit for any body and meet the model inputs' own (32); 500 may meet
+    the body's limit first. Either way: 400 INVALID_INPUT naming where, never a crash."""
+    body = '{"endpoint_name": "taxi-fare", "inputs": {"inputs": ' + "[" * depth + "1" + "]" * depth + "}}"
+    answer = _raw_invoke(client, headers_for(), body)
+    assert answer.status_code == 400
+    error = answer.get_json()
+    assert error["error_code"] == "INVALID_INPUT"
+    assert error["technical_details"]["field"].startswith("inputs")
+    assert "nest" in error["message"]
+    if depth == 40:
+        assert error["technical_details"]["field"] == "inputs" + "[0]" * 32
+
+
+def test_a_call_to_an_endpoint_that_does_not_exist_stores_no_payload(client: FlaskClient, headers_for: Headers) -> None:
+    answer = client.post(
+        "/api/model-serving/invoke",
+        json={"endpoint_name": "no-such-endpoint", "inputs": {"inputs": ["x" * 1024] * 64}},
+        headers=headers_for(),
+    )
+    assert answer.status_code == 404
+    [row] = client.get("/api/model-serving/logs", headers=headers_for()).get_json()["logs"]
+    assert row["inputs"] == {"omitted": f"refused before the model was called: {answer.get_json()['message']}"}

@@ -319,3 +319,72 @@ def test_signature_gives_typed_columns_in_order_with_the_input_example(settings:
     iris = model_serving.get_signature(settings=settings, user=ALICE, name="iris-species")
     assert iris is not None
     assert [f.name for f in iris.fields] == IRIS
+
+
+def _nested(depth: int) -> Any:
+    value: Any = 2.0
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+TRIP = {"trip_distance": 2.0, "pickup_hour": 8, "pickup_zip": 10003, "dropoff_zip": 10011}
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"dataframe_records": [TRIP, {**TRIP, "trip_distance": float("nan")}]}, "dataframe_records[1].trip_distance"),
+        ({"dataframe_records": [{**TRIP, "trip_distance": float("inf")}]}, "dataframe_records[0].trip_distance"),
+        ({"dataframe_records": [{**TRIP, "trip_distance": float("-inf")}]}, "dataframe_records[0].trip_distance"),
+        ({"dataframe_records": [{**TRIP, "trip_distance": "\ud800"}]}, "dataframe_records[0].trip_distance"),
+        ({"dataframe_records": [{**TRIP, "note\ud800": 1}]}, 'dataframe_records[0]["note\\ud800"]'),
+        ({"dataframe_records": [{**TRIP, "pickup_zip": "1\x00"}]}, "dataframe_records[0].pickup_zip"),
+        ({"inputs": _nested(500)}, "inputs" + "[0]" * 32),
+    ],
+    ids=["nan", "infinity", "-infinity", "lone-surrogate", "surrogate-key", "nul", "nested-500"],
+)
+def test_a_value_no_model_can_be_sent_is_400_naming_the_field_logged_without_the_payload(
+    settings: Settings, payload: Any, field: str
+) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        invoke(settings, payload)
+    assert raised.value.status == 400
+    assert raised.value.technical_details["field"] == field
+    assert field in raised.value.message
+    assert raised.value.technical_details["logged"] is True
+    [row] = history(settings, ALICE)
+    assert row.status == "ERROR"
+    assert row.error_message == raised.value.message
+    assert row.inputs == {"omitted": f"refused before the model was called: {raised.value.message}"}
+
+
+@pytest.mark.parametrize(
+    ("payload", "endpoint"),
+    [({}, "taxi-fare"), ({"dataframe_records": {"trip_distance": 1}}, "taxi-fare"), ({"inputs": [1]}, "no-such-one")],
+    ids=["no-format", "records-not-a-list", "404-endpoint"],
+)
+def test_a_call_refused_before_the_model_stores_no_payload(settings: Settings, payload: Any, endpoint: str) -> None:
+    with pytest.raises((InvalidInput, NotFound)) as raised:
+        invoke(settings, payload, endpoint=endpoint)
+    [row] = history(settings, ALICE)
+    assert row.status == "ERROR"
+    assert row.inputs == {"omitted": f"refused before the model was called: {raised.value.message}"}
+    assert row.predictions is None
+
+
+def test_an_input_the_model_saw_is_kept_for_loading_it_again(settings: Settings) -> None:
+    with pytest.raises(InvalidInput):
+        invoke(settings, {"dataframe_records": [{"trip_distance": 1.0}]})  # the model names the missing columns
+    [row] = history(settings, ALICE)
+    assert row.inputs == {"dataframe_records": [{"trip_distance": 1.0}]}
+
+
+def test_the_history_cap_holds_for_invocations(settings_with: Any) -> None:
+    capped = settings_with(inference_log_max_rows=10)
+    for distance in range(12):
+        invoke(capped, {"dataframe_records": [{**TRIP, "trip_distance": float(distance + 1)}]})
+    rows = history(capped, ALICE)
+    assert len(rows) == 10
+    assert rows[0].inputs["dataframe_records"][0]["trip_distance"] == 12.0
+    assert rows[-1].inputs["dataframe_records"][0]["trip_distance"] == 3.0

@@ -3,6 +3,7 @@ signature, JSON text typed by a user, the payload's shape and a timeout typed in
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -10,10 +11,13 @@ from databricks.sdk.service.serving import DataframeSplitInput
 
 from core.errors import InvalidInput
 from services.serving import (
+    MAX_INPUT_DEPTH,
     InputField,
     build_record,
+    check_values,
     form_payload,
     form_values,
+    json_safe_answer,
     parse_payload_json,
     parse_timeout,
     query_arguments,
@@ -138,3 +142,76 @@ def test_a_typed_timeout_is_whole_seconds_or_the_default(typed: Any, seconds: in
 def test_a_timeout_that_is_no_number_is_refused(typed: Any) -> None:
     with pytest.raises(InvalidInput, match="1 to 300 seconds"):
         parse_timeout(typed)
+
+
+def _nested(depth: int) -> Any:
+    """A value of `depth` nested lists around 1."""
+    value: Any = 1
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    ("payload", "field", "problem"),
+    [
+        ({"dataframe_records": [{"trip_distance": float("nan")}]}, "dataframe_records[0].trip_distance", "NaN"),
+        ({"dataframe_records": [{"a": 1}, {"b": float("inf")}]}, "dataframe_records[1].b", "Infinity"),
+        ({"inputs": {"x": [1.0, float("-inf")]}}, "inputs.x[1]", "-Infinity"),
+        ({"dataframe_split": {"columns": ["a"], "data": [[1e999]]}}, "dataframe_split.data[0][0]", "Infinity"),
+        ({"instances": [{"name": "\ud800"}]}, "instances[0].name", "surrogate"),
+        ({"instances": [{"a\udfffb": 1}]}, 'instances[0]["a\\udfffb"]', "surrogate"),
+        ({"inputs": ["a\x00b"]}, "inputs[0]", "NUL"),
+        ({"inputs": {"k\x00": 1}}, 'inputs["k\\u0000"]', "NUL"),
+        ({"inputs": _nested(40)}, "inputs" + "[0]" * 32, "nested"),
+        ({"inputs": _nested(600)}, "inputs" + "[0]" * 32, "nested"),
+    ],
+    ids=["nan", "inf", "-inf", "1e999", "surrogate", "surrogate-key", "nul", "nul-key", "depth-40", "depth-600"],
+)
+def test_a_value_no_model_can_be_sent_is_refused_naming_its_field(payload: Any, field: str, problem: str) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        check_values(payload)
+    assert raised.value.technical_details["field"] == field
+    assert field in raised.value.message
+    assert problem in raised.value.message
+
+
+def test_inputs_nested_up_to_the_limit_and_ordinary_values_are_accepted() -> None:
+    check_values({"inputs": _nested(MAX_INPUT_DEPTH - 1)})
+    check_values({"dataframe_records": [{"a": 1.5, "b": -2, "c": "é😀", "d": None, "e": True, "f": 1e308}]})
+
+
+def test_a_long_field_path_is_cut_short() -> None:
+    with pytest.raises(InvalidInput) as raised:
+        check_values({"inputs": {"k" * 10_000: float("nan")}})
+    assert len(raised.value.technical_details["field"]) <= 200
+
+
+@pytest.mark.parametrize("typed", ["nan", "inf", "-Infinity", "1e999"])
+def test_a_form_refuses_numbers_json_cannot_carry(typed: str) -> None:
+    with pytest.raises(InvalidInput, match="trip_distance must be a number"):
+        build_record(FIELDS, [typed, 8, None, None])
+
+
+def test_json_text_nested_past_what_python_parses_is_invalid_input() -> None:
+    with pytest.raises(InvalidInput, match="nested"):
+        parse_payload_json('{"inputs": ' + "[" * 100_000 + "]" * 100_000 + "}")
+
+
+def test_an_answer_json_cannot_carry_becomes_null_and_says_where() -> None:
+    answer = [1.5, float("nan"), {"p": float("inf"), "s": "a\ud800"}, _nested(100)]
+    safe, notes = json_safe_answer(answer)
+    assert safe[:2] == [1.5, None]
+    assert safe[2] == {"p": None, "s": "a\ufffd"}
+    assert notes[:3] == [
+        "predictions[1] was NaN (now null)",
+        "predictions[2].p was Infinity (now null)",
+        "predictions[2].s held a lone surrogate (now U+FFFD)",
+    ]
+    assert "nested deeper than" in notes[3]
+    json.dumps(safe, allow_nan=False)  # now JSON, strictly
+
+
+def test_an_ordinary_answer_is_unchanged() -> None:
+    answer = {"predictions": [1.5, "setosa", None, True, [1, 2]]}
+    assert json_safe_answer(answer) == (answer, [])
