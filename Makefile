@@ -4,12 +4,25 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck pytest install install-dev browser bench clean
+.PHONY: run dev doctor test fuzz fmt lint typecheck pytest install install-dev browser bench clean
 
 run: $(VENV)/.installed-local ## Start the local workspace, the app and the Apps proxy; open http://127.0.0.1:8000
 	$(BIN)/python -m local_workspace run
 
+dev: $(VENV)/.installed-local ## The local stack with the app in development mode: an edit reloads it and the open page
+	$(BIN)/python -m local_workspace dev
+
+doctor: $(VENV)/.installed-local ## Check configuration and connectivity (the local stack, or DATABRICKS_HOST's workspace)
+	$(BIN)/python -m scripts.doctor
+
 test: $(VENV)/.installed-dev browser lint typecheck pytest ## Everything CI runs
+
+fuzz: $(VENV)/.installed-dev ## A long randomized fuzz run of the REST API (FUZZ_EXAMPLES per operation, default 500)
+	FUZZ_RANDOM=1 FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(BIN)/pytest tests/dashboard/test_api_fuzz.py -p no:cacheprovider
+
+fmt: $(VENV)/.installed-dev ## Format and fix what ruff can
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

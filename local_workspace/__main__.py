@@ -1,4 +1,4 @@
-"""python -m local_workspace {run,workspace,proxy}."""
+"""python -m local_workspace {run,dev,workspace,proxy}."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run the chosen part of the local stack."""
     parser = argparse.ArgumentParser(prog="python -m local_workspace", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="the whole local stack: workspace, app and Apps proxy")
+    commands.add_parser("run", help="the whole local stack: workspace, app (gunicorn, as app.yaml) and Apps proxy")
+    commands.add_parser("dev", help="the whole local stack, with the app in development mode (reloads on edits)")
     workspace = commands.add_parser("workspace", help="the local workspace REST API alone")
     workspace.add_argument("--port", type=int, default=stack.StackPorts.workspace)
     workspace.add_argument("--lakebase-port", type=int, default=stack.StackPorts.lakebase)
@@ -21,8 +22,8 @@ def main(argv: list[str] | None = None) -> int:
     proxy.add_argument("--upstream", default=f"http://127.0.0.1:{stack.StackPorts.app}")
     args = parser.parse_args(argv)
 
-    if args.command == "run":
-        return stack.run_stack()
+    if args.command in ("run", "dev"):
+        return stack.run_stack(dev=args.command == "dev")
     if args.command == "workspace":
         stack.serve_workspace(args.port, args.lakebase_port)
     else:

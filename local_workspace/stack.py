@@ -1,7 +1,13 @@
-"""Start the local stack: the workspace, the app as app.yaml starts it, and the Apps proxy."""
+"""Start the local stack: the workspace, the app as app.yaml starts it, and the Apps proxy.
+
+Everything listens on loopback only. Stopping (Ctrl-C, once or twice, or SIGTERM to `make run`) always
+finishes within `STOP_SECONDS` plus a second: see `run_stack`.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import shlex
 import signal
@@ -9,9 +15,11 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+import traceback
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 
 import requests
 import yaml
@@ -29,6 +37,15 @@ from local_workspace.warehouse import LocalWarehouse
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # Where the local stack keeps its data (the Lakebase data directory, ...); LOCAL_STATE_DIR moves it.
 STATE_DIR = Path(os.environ.get("LOCAL_STATE_DIR", REPO_ROOT / ".local"))
+# Where every part of the local stack listens: nobody else on the network may reach it (the app's own
+# port would take any X-Forwarded-Email).
+LOOPBACK = "127.0.0.1"
+# Stopping: the app (gunicorn's graceful_timeout is 5 s) has until APP_STOP_SECONDS after the first signal,
+# the proxy and the workspace (which stops Postgres) until STOP_SECONDS; what is left then is killed, and
+# a Postgres that outlived its workspace gets POSTGRES_KILL_SECONDS between its immediate shutdown and SIGKILL.
+APP_STOP_SECONDS = 6.0
+STOP_SECONDS = 8.0
+POSTGRES_KILL_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -51,11 +68,47 @@ class StackPorts:
         )
 
 
-def app_command(port: int, app_yaml: Path = REPO_ROOT / "app.yaml") -> list[str]:
-    """The command app.yaml runs, with $DATABRICKS_APP_PORT substituted as the Apps runtime does."""
+def app_command(port: int, app_yaml: Path = REPO_ROOT / "app.yaml", *, host: str = LOOPBACK) -> list[str]:
+    """The command app.yaml runs, with $DATABRICKS_APP_PORT substituted as the Apps runtime does, listening on
+    `host` (loopback) instead of the address app.yaml names.
+
+    app.yaml says `--bind 0.0.0.0:$DATABRICKS_APP_PORT` because the Databricks Apps runtime needs it (its proxy
+    reaches the app from outside the container) and that file is what is deployed, so it stays as it is. On a
+    developer's machine the same address would let anyone on the network reach the app's port directly and
+    send any X-Forwarded-Email: the local stack runs the same command with only its --bind host rewritten."""
     spec = yaml.safe_load(app_yaml.read_text(encoding="utf-8"))
     command: list[str] = [str(part).replace("$DATABRICKS_APP_PORT", str(port)) for part in spec["command"]]
-    return command
+    return rebind(command, host)
+
+
+def rebind(command: Sequence[str], host: str) -> list[str]:
+    """gunicorn's command line with the host of each TCP --bind/-b address replaced by `host`."""
+
+    def moved(address: str) -> str:
+        if address.startswith(("unix:", "fd://")):
+            return address
+        _, colon, port = address.rpartition(":")
+        return f"{host}:{port}" if colon else host
+
+    result: list[str] = []
+    bind_value_next = False
+    for part in command:
+        if bind_value_next:
+            result.append(moved(part))
+            bind_value_next = False
+        elif part in ("--bind", "-b"):
+            result.append(part)
+            bind_value_next = True
+        elif part.startswith("--bind="):
+            result.append("--bind=" + moved(part.removeprefix("--bind=")))
+        else:
+            result.append(part)
+    return result
+
+
+def dev_app_command(port: int) -> list[str]:
+    """`make dev`'s app: the same app factory, Dash's dev tools on, reloaded on every edit (dev_app.py)."""
+    return [sys.executable, "-m", "local_workspace.dev_app", "--port", str(port)]
 
 
 def app_environment(ports: StackPorts, directory: Directory, base: Mapping[str, str]) -> dict[str, str]:
@@ -106,13 +159,24 @@ def _in_use(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
+class StopRequested(Exception):
+    """A stop signal arrived while the stack was starting."""
+
+
 def wait_until_ready(
-    url: str, timeout_seconds: float = 60.0, processes: Sequence[subprocess.Popen[bytes]] = ()
+    url: str,
+    timeout_seconds: float = 60.0,
+    processes: Sequence[subprocess.Popen[bytes]] = (),
+    *,
+    stopping: Callable[[], bool] = lambda: False,
 ) -> None:
-    """Poll `url` until it answers 200; raise after the timeout, or at once if one of `processes` died."""
+    """Poll `url` until it answers 200; raise after the timeout, at once if one of `processes` died, and
+    StopRequested as soon as `stopping()` is true."""
     deadline = time.monotonic() + timeout_seconds
     last_error = "no answer"
     while time.monotonic() < deadline:
+        if stopping():
+            raise StopRequested
         dead = [p for p in processes if p.poll() is not None]
         if dead:
             raise RuntimeError(f"{dead[0].args!r} exited with {dead[0].returncode} before {url} was ready")
@@ -154,48 +218,266 @@ def build_serving(state_dir: Path, warehouse: LocalWarehouse, config_file: Path 
 
 def serve_workspace(port: int, lakebase_port: int) -> None:
     """Serve the local workspace on loopback, with the Lakebase instance, SQL warehouse and serving
-    endpoints it owns."""
+    endpoints it owns, until SIGTERM (the stack's stop) or Ctrl-C (when run by hand); then stop Postgres."""
     lakebase = LocalLakebase(STATE_DIR / "lakebase", lakebase_port, token_lifetime_seconds=lifetime_from_env())
-    # Stopping the stack sends SIGTERM: leave through `finally`, so Postgres stops with the workspace.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    lakebase.start()
+    signal.signal(signal.SIGTERM, _exit_now)
+    status = 0
     try:
+        lakebase.start()
         warehouse = build_warehouse(STATE_DIR, os.environ)
         serving = build_serving(STATE_DIR, warehouse)
         serving.load()
         app = create_workspace_app(lakebase=lakebase, warehouse=warehouse, serving=serving)
-        make_server("127.0.0.1", port, app, threaded=True, request_handler=QuietRequestHandler).serve_forever()
+        make_server(LOOPBACK, port, app, threaded=True, request_handler=QuietRequestHandler).serve_forever()
+    except (SystemExit, KeyboardInterrupt):
+        pass
+    except BaseException:
+        traceback.print_exc()
+        status = 1
     finally:
-        lakebase.stop()
+        # Nothing may cut stopping Postgres short (the stack kills this process if it takes too long).
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            lakebase.stop()
+        except Exception as error:
+            print(f"pg_ctl stop failed ({type(error).__name__}); killing Postgres", file=sys.stderr)
+        stop_postmaster(lakebase.pgdata)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # Not sys.exit: the interpreter would wait for the warehouse's statement threads, and a long SELECT
+        # keeps one busy for as long as it runs. They are abandoned, as a stopped warehouse abandons them.
+        os._exit(status)
 
 
 def serve_proxy(port: int, upstream: str) -> None:
-    """Serve the local Apps proxy on loopback until interrupted."""
+    """Serve the local Apps proxy on loopback until interrupted (SIGTERM's default action ends it at once)."""
     from local_workspace.proxy import AppsProxy
 
-    make_server(
-        "127.0.0.1", port, AppsProxy(upstream), threaded=True, request_handler=QuietRequestHandler
-    ).serve_forever()
+    make_server(LOOPBACK, port, AppsProxy(upstream), threaded=True, request_handler=QuietRequestHandler).serve_forever()
 
 
-def _interrupt(*_: object) -> None:
-    raise KeyboardInterrupt
+def _exit_now(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
 
 
-def run_stack(environ: Mapping[str, str] | None = None) -> int:
-    """Run everything `make run` needs; Ctrl-C stops all of it."""
+# Processes ------------------------------------------------------------------------------------------------
+# On Linux these read /proc, which also tells a zombie (exited, not yet reaped by its parent) from a live
+# process; elsewhere they fall back to kill(pid, 0).
+PROC = Path("/proc")
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """/proc/<pid>/stat after the command name: state, ppid, pgrp, session, ...; None when it is gone."""
+    try:
+        text = (PROC / str(pid) / "stat").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    return text.rpartition(")")[2].split()
+
+
+def process_alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie does not)."""
+    if PROC.joinpath("self").exists():
+        fields = _stat_fields(pid)
+        return fields is not None and fields[0] not in ("Z", "X")
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def group_members(group: int) -> list[int]:
+    """The live processes of process group `group`."""
+    if not PROC.joinpath("self").exists():
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return []
+        except PermissionError:
+            pass
+        return [group]
+    members = []
+    for entry in PROC.iterdir():
+        if entry.name.isdigit():
+            fields = _stat_fields(int(entry.name))
+            if fields is not None and fields[0] not in ("Z", "X") and fields[2] == str(group):
+                members.append(int(entry.name))
+    return members
+
+
+def command_line(pid: int) -> str | None:
+    """The command line of `pid` (Linux), None when unknown."""
+    try:
+        raw = (PROC / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return None
+    return raw.replace(b"\0", b" ").decode(errors="replace").strip()
+
+
+def postmaster_pid(pgdata: Path) -> int | None:
+    """The running postmaster of the data directory `pgdata`, from its postmaster.pid."""
+    try:
+        pid = int((pgdata / "postmaster.pid").read_text(encoding="utf-8").split("\n", 1)[0])
+    except (OSError, ValueError):
+        return None
+    if not process_alive(pid):
+        return None
+    command = command_line(pid)
+    if command is not None and str(pgdata.resolve()) not in command:
+        return None  # a stale file: that process id now belongs to something else
+    return pid
+
+
+def stop_postmaster(pgdata: Path, grace_seconds: float = POSTGRES_KILL_SECONDS) -> bool:
+    """Stop a Postgres still running on `pgdata`: its immediate shutdown (SIGQUIT, what `pg_ctl -m immediate`
+    sends), then SIGKILL to it and its backends after `grace_seconds`. True if there was one."""
+    pid = postmaster_pid(pgdata)
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, signal.SIGQUIT)
+    except ProcessLookupError:
+        return True
+    deadline = time.monotonic() + grace_seconds
+    while process_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if process_alive(pid) or group_members(pid):
+        # pg_ctl starts the postmaster as the leader of a session of its own: its group is Postgres alone.
+        for kill in (os.killpg, os.kill):
+            with contextlib.suppress(ProcessLookupError):
+                kill(pid, signal.SIGKILL)
+    return True
+
+
+def parent_death_hook() -> Callable[[], None] | None:
+    """On Linux, a function for a child process to call between fork and exec (or instead of exec): the child
+    then gets SIGTERM when this process ends, even killed, so nothing of the stack outlives `make run`."""
+    if not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)  # loaded here, in the parent, not in the forked child
+    parent = os.getpid()
+
+    def arm() -> None:
+        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the parent ended before prctl
+            os._exit(1)
+
+    return arm
+
+
+def spawn(args: Sequence[str], env: Mapping[str, str], cwd: Path = REPO_ROOT) -> subprocess.Popen[bytes]:
+    """Start a part of the stack in a session (so a process group) of its own.
+
+    A terminal's Ctrl-C reaches the foreground process group only: `make` and `run_stack`, never a part of the
+    stack directly. So each part gets exactly the signals run_stack sends it, once: gunicorn's workers are
+    signalled by their master alone, and a second Ctrl-C cannot reach a worker that is already quitting."""
+    return subprocess.Popen(list(args), cwd=cwd, env=dict(env), start_new_session=True, preexec_fn=parent_death_hook())
+
+
+@dataclass
+class Part:
+    """A process of the stack, leading its own process group (gunicorn's master and workers, say)."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+
+    def finished(self) -> bool:
+        """Whether it has exited and left nothing of its process group behind."""
+        return self.process.poll() is not None and not group_members(self.process.pid)
+
+    def terminate(self) -> None:
+        """One SIGTERM, to the process alone (gunicorn's master stops its workers itself)."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        """SIGKILL to its whole process group."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.poll()
+
+
+class StopSignals:
+    """SIGINT (Ctrl-C), SIGTERM and SIGHUP: the first stops the stack, a second kills what is left at once.
+
+    The handler only counts: the loops of run_stack look at the count, so a signal never interrupts starting
+    a process halfway (which could leave one unknown to the stack)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def install(self) -> None:
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, self._received)
+
+    def _received(self, signum: int, frame: FrameType | None) -> None:
+        self.count += 1
+
+    def stopping(self) -> bool:
+        return self.count > 0
+
+    def killing(self) -> bool:
+        return self.count > 1
+
+
+def stop_parts(parts: Sequence[Part], signals: StopSignals, pgdata: Path | None) -> float:
+    """Stop the stack's processes, the app first; return the seconds it took.
+
+    The app (gunicorn's master) gets one SIGTERM and until APP_STOP_SECONDS to finish its in-flight requests,
+    which may still need the workspace and Postgres; then the proxy and the workspace get one SIGTERM each (the
+    workspace stops Postgres), until STOP_SECONDS. Whatever is left then, or at a second Ctrl-C, is killed
+    with its whole process group, and a Postgres that outlived the workspace is stopped by its postmaster.pid."""
+    began = time.monotonic()
+
+    def wait_for(group: Sequence[Part], until: float) -> None:
+        while not signals.killing() and time.monotonic() < until and not all(p.finished() for p in group):
+            time.sleep(0.05)
+
+    apps = [p for p in parts if p.name == "app"]
+    others = [p for p in parts if p.name != "app"]
+    for part in apps:
+        part.terminate()
+    wait_for(apps, began + APP_STOP_SECONDS)
+    if not signals.killing():
+        for part in others:
+            part.terminate()
+        wait_for(others, began + STOP_SECONDS)
+    for part in parts:
+        if not part.finished():
+            print(f"Killing the {part.name} (pid {part.process.pid}) and its processes", file=sys.stderr)
+            part.kill()
+    if pgdata is not None and stop_postmaster(pgdata):
+        print("Killed a Postgres left running", file=sys.stderr)
+    settled = time.monotonic() + 1.0
+    while time.monotonic() < settled and not all(p.finished() for p in parts):
+        time.sleep(0.05)
+    return time.monotonic() - began
+
+
+def run_stack(environ: Mapping[str, str] | None = None, *, dev: bool = False) -> int:
+    """Run everything `make run` (or, with `dev`, `make dev`) needs, on loopback, until a stop signal.
+
+    Ctrl-C or SIGTERM (which `make` forwards) stops all of it within STOP_SECONDS, and a second Ctrl-C kills
+    it at once (`stop_parts`). Each part runs in a session of its own and, on Linux, gets SIGTERM if this
+    process dies, even killed."""
     environ = dict(os.environ if environ is None else environ)
     ports = StackPorts.from_env(environ)
     STATE_DIR.mkdir(exist_ok=True)
-    processes: list[subprocess.Popen[bytes]] = []
-
-    # SIGTERM (a supervisor, or a shell's background job, where SIGINT is ignored) stops everything too.
-    signal.signal(signal.SIGTERM, _interrupt)
+    parts: list[Part] = []
+    signals = StopSignals()
+    signals.install()
     # Commands such as app.yaml's `gunicorn` come from this interpreter's environment, as on Databricks.
     environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), environ.get("PATH", "")])
 
-    def start(args: list[str], env: Mapping[str, str]) -> None:
-        processes.append(subprocess.Popen(args, cwd=REPO_ROOT, env=dict(env)))
+    def start(name: str, args: list[str], env: Mapping[str, str]) -> None:
+        parts.append(Part(name, spawn(args, env)))
+
+    def ready(url: str) -> None:
+        wait_until_ready(url, processes=[p.process for p in parts], stopping=signals.stopping)
 
     real_workspace = bool(environ.get("DATABRICKS_HOST"))
     wanted = {"DATABRICKS_APP_PORT": ports.app}
@@ -211,68 +493,52 @@ def run_stack(environ: Mapping[str, str] | None = None) -> int:
             f"Ports already in use: {', '.join(busy)}. Stop what holds them, or set those variables.", file=sys.stderr
         )
         return 1
+    pgdata = None if real_workspace else (STATE_DIR / "lakebase" / "pgdata").resolve()
+    app_args = dev_app_command(ports.app) if dev else app_command(ports.app)
+    mode = "in development mode: edits reload it and the open page" if dev else "under gunicorn, as app.yaml runs it"
+    status = 0
     try:
         if real_workspace:
             # A real workspace: the app alone, configured by the environment like a deployed app.
             environ.setdefault("DATABRICKS_APP_PORT", str(ports.app))
-            start(app_command(ports.app), environ)
-            wait_until_ready(f"http://127.0.0.1:{ports.app}/healthz", processes=processes)
-            print(f"App (against {environ['DATABRICKS_HOST']}) at http://127.0.0.1:{ports.app}", flush=True)
+            start("app", app_args, environ)
+            ready(f"http://{LOOPBACK}:{ports.app}/healthz")
+            print(f"App (against {environ['DATABRICKS_HOST']}, {mode}) at http://{LOOPBACK}:{ports.app}", flush=True)
         else:
             directory = Directory.load()
             python = sys.executable
+            workspace = [python, "-m", "local_workspace", "workspace", "--port", str(ports.workspace)]
+            start("workspace", [*workspace, "--lakebase-port", str(ports.lakebase)], environ)
+            ready(f"http://{LOOPBACK}:{ports.workspace}/healthz")
+            start("app", app_args, app_environment(ports, directory, environ))
+            upstream = f"http://{LOOPBACK}:{ports.app}"
             start(
-                [
-                    python,
-                    "-m",
-                    "local_workspace",
-                    "workspace",
-                    "--port",
-                    str(ports.workspace),
-                    "--lakebase-port",
-                    str(ports.lakebase),
-                ],
+                "proxy",
+                [python, "-m", "local_workspace", "proxy", "--port", str(ports.proxy), "--upstream", upstream],
                 environ,
             )
-            wait_until_ready(f"http://127.0.0.1:{ports.workspace}/healthz", processes=processes)
-            start(app_command(ports.app), app_environment(ports, directory, environ))
-            start(
-                [
-                    python,
-                    "-m",
-                    "local_workspace",
-                    "proxy",
-                    "--port",
-                    str(ports.proxy),
-                    "--upstream",
-                    f"http://127.0.0.1:{ports.app}",
-                ],
-                environ,
-            )
-            wait_until_ready(f"http://127.0.0.1:{ports.app}/healthz", processes=processes)
-            wait_until_ready(f"http://127.0.0.1:{ports.proxy}/healthz", processes=processes)
+            ready(f"http://{LOOPBACK}:{ports.app}/healthz")
+            ready(f"http://{LOOPBACK}:{ports.proxy}/healthz")
             print(
-                f"\nApp ready at http://127.0.0.1:{ports.proxy}  (signed in as "
+                f"\nApp ({mode}) ready at http://{LOOPBACK}:{ports.proxy}  (signed in as "
                 f"{directory.users[0].principal.user_name}; switch user at "
-                f"http://127.0.0.1:{ports.proxy}/.local/users). Ctrl-C stops everything.\n",
+                f"http://{LOOPBACK}:{ports.proxy}/.local/users). Ctrl-C stops everything.\n",
                 flush=True,
             )
-        while all(p.poll() is None for p in processes):
-            time.sleep(0.5)
-        failed = next(p for p in processes if p.poll() is not None)
-        print(f"{shlex.join(map(str, failed.args))} exited with {failed.returncode}", file=sys.stderr)  # type: ignore[arg-type]
-        return 1
-    except KeyboardInterrupt:
-        return 0
+        while not signals.stopping() and all(p.process.poll() is None for p in parts):
+            time.sleep(0.1)
+        if not signals.stopping():
+            failed = next(p.process for p in parts if p.process.poll() is not None)
+            print(f"{shlex.join(map(str, failed.args))} exited with {failed.returncode}", file=sys.stderr)  # type: ignore[arg-type]
+            status = 1
+    except StopRequested:
+        pass
     except (RuntimeError, TimeoutError) as error:
         print(f"The local stack did not start: {error}", file=sys.stderr)
-        return 1
+        status = 1
     finally:
-        for process in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        if parts:
+            print("\nStopping the local stack (Ctrl-C again kills it at once)...", file=sys.stderr, flush=True)
+            seconds = stop_parts(parts, signals, pgdata)
+            print(f"Stopped in {seconds:.1f} s.", file=sys.stderr, flush=True)
+    return status

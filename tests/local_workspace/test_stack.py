@@ -2,68 +2,26 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
 
-from local_workspace.stack import wait_until_ready
-from tests.conftest import free_port
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _group_alive(group: int) -> bool:
-    try:
-        os.killpg(group, 0)
-    except ProcessLookupError:
-        return False
-    return True
+from local_workspace.stack import app_command, rebind
+from tests.stack_support import Stack, fresh_state_dir, kill_stack, start_stack, stop_stack
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, int], subprocess.Popen[bytes]]]:
-    ports = {"proxy": free_port(), "app": free_port(), "workspace": free_port(), "lakebase": free_port()}
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABRICKS_", "PG"))}
-    env |= {
-        "LOCAL_PROXY_PORT": str(ports["proxy"]),
-        "DATABRICKS_APP_PORT": str(ports["app"]),
-        "LOCAL_WORKSPACE_PORT": str(ports["workspace"]),
-        "LOCAL_LAKEBASE_PORT": str(ports["lakebase"]),
-        "GUNICORN_WORKERS": "2",
-        "LOCAL_STATE_DIR": str(tmp_path_factory.mktemp("stack-state")),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local_workspace", "run"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        wait_until_ready(f"http://127.0.0.1:{ports['proxy']}/healthz", timeout_seconds=90)
-        yield ports, process
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            raise
+def stack() -> Iterator[Stack]:
+    running = start_stack(fresh_state_dir("make-run"))
+    yield running
+    if running.process.poll() is None:
+        stop_stack(running, "ctrl-c")
+    kill_stack(running)
 
 
-def test_the_app_answers_through_the_proxy_as_the_local_user(stack: tuple[dict[str, int], object]) -> None:
-    ports, _ = stack
-    base = f"http://127.0.0.1:{ports['proxy']}"
+def test_the_app_answers_through_the_proxy_as_the_local_user(stack: Stack) -> None:
+    base = stack.proxy
     me = requests.get(f"{base}/api/user/me", timeout=10)
     assert me.status_code == 200
     assert me.json()["user_id"] == "alice@example.com"
@@ -83,22 +41,33 @@ def test_the_app_answers_through_the_proxy_as_the_local_user(stack: tuple[dict[s
     assert saved.json()["user_id"] == "alice@example.com"
 
 
-def test_the_app_port_itself_refuses_requests_without_identity(stack: tuple[dict[str, int], object]) -> None:
-    ports, _ = stack
-    response = requests.get(f"http://127.0.0.1:{ports['app']}/api/user/me", timeout=10)
+def test_the_app_port_itself_refuses_requests_without_identity(stack: Stack) -> None:
+    response = requests.get(f"{stack.app}/api/user/me", timeout=10)
     assert response.status_code == 401
     assert response.json()["error_code"] == "AUTH_REQUIRED"
 
 
-def test_stopping_the_stack_stops_every_process(stack: tuple[dict[str, int], subprocess.Popen[bytes]]) -> None:
+def test_the_stack_runs_app_yaml_s_command_bound_to_loopback(stack: Stack) -> None:
+    """app.yaml keeps the Apps runtime's 0.0.0.0; the local stack runs the same command on 127.0.0.1."""
+    command = app_command(8123)
+    assert command[command.index("--bind") + 1] == "127.0.0.1:8123"
+    assert [part for part in command if part != "127.0.0.1:8123"] == [
+        part for part in app_command(8123, host="0.0.0.0") if part != "0.0.0.0:8123"
+    ]
+    assert rebind(["gunicorn", "-b", "0.0.0.0:1", "--bind=[::]:2", "--bind", "unix:/s"], "127.0.0.1") == [
+        "gunicorn",
+        "-b",
+        "127.0.0.1:1",
+        "--bind=127.0.0.1:2",
+        "--bind",
+        "unix:/s",
+    ]
+    assert f"--bind 127.0.0.1:{stack.ports['app']}" in " ".join(app_command(stack.ports["app"]))
+
+
+def test_stopping_the_stack_stops_every_process(stack: Stack) -> None:
     """SIGTERM to the `make run` process alone: it must stop the workspace, Postgres, gunicorn and the proxy."""
-    ports, process = stack
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=40) == 0
-    deadline = time.monotonic() + 10
-    while _group_alive(process.pid):  # nothing of the stack may be left in its process group
-        assert time.monotonic() < deadline, "processes of the stack outlived Ctrl-C"
-        time.sleep(0.2)
-    for port in ports.values():
-        with socket.socket() as sock:
-            assert sock.connect_ex(("127.0.0.1", port)) != 0, port
+    stopped = stop_stack(stack, "sigterm")
+    assert stopped.exit_code == 0
+    assert stopped.leftovers == [], stopped.leftovers
+    assert stopped.clean < 10, stopped
