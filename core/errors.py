@@ -107,6 +107,14 @@ class PayloadTooLarge(ServiceError):
     default_message = "The request is too large."
 
 
+class UriTooLong(ServiceError):
+    """The request's URL (path and query string) is over the limit."""
+
+    error_code = "URI_TOO_LONG"
+    status = 414
+    default_message = "The address of the request is too long."
+
+
 class WorkspaceUnavailable(ServiceError):
     """The Databricks workspace API cannot be reached."""
 
@@ -137,6 +145,14 @@ class QueryCancelled(ServiceError):
     default_message = "The query was cancelled on the warehouse."
 
 
+class TooManyRequests(ServiceError):
+    """The user already runs as many of these at once as the app allows (a CSV export); retry_after says when."""
+
+    error_code = "TOO_MANY_REQUESTS"
+    status = 429
+    default_message = "Too many of these requests at once: wait for one to finish, then try again."
+
+
 class NotConfigured(ServiceError):
     """The app was deployed without the resource this needs (no warehouse, database or workspace bound)."""
 
@@ -145,8 +161,20 @@ class NotConfigured(ServiceError):
     default_message = "This feature is not set up for the app: a resource it needs is not configured."
 
 
+class UserAuthorizationRequired(PermissionDenied):
+    """A call meant to run as the user came without their forwarded token, and the app may not act for them."""
+
+    error_code = "USER_AUTHORIZATION_REQUIRED"
+    status = 403
+    default_message = (
+        "This app calls Databricks as you, but your access token was not forwarded: user authorization "
+        "(user_api_scopes in databricks.yml) must be enabled for the app."
+    )
+
+
 ERROR_CLASSES: tuple[type[ServiceError], ...] = (
     ServiceError,
+    UserAuthorizationRequired,
     ModelUnavailable,
     DatabaseUnavailable,
     AuthRequired,
@@ -155,9 +183,11 @@ ERROR_CLASSES: tuple[type[ServiceError], ...] = (
     InvalidInput,
     NotFound,
     PayloadTooLarge,
+    UriTooLong,
     WorkspaceUnavailable,
     ModelTimeout,
     WarehouseUnavailable,
     QueryCancelled,
+    TooManyRequests,
     NotConfigured,
 )

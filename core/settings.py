@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import tempfile
 from collections.abc import Mapping
 from typing import Annotated, Any, Self
 
@@ -48,10 +47,9 @@ class Settings(BaseSettings):
     sql_cloud_fetch: bool = Field(default=True, validation_alias=_env("DATABRICKS_SQL_CLOUD_FETCH"))
     sql_telemetry: bool = Field(default=True, validation_alias=_env("DATABRICKS_SQL_TELEMETRY"))
     sql_pool_per_user: int = Field(default=4, ge=1, le=32, validation_alias=_env("SQL_POOL_PER_USER"))
-    query_registry_dir: str = Field(
-        default=os.path.join(tempfile.gettempdir(), "databricks-dash-template-queries"),
-        validation_alias=_env("QUERY_REGISTRY_DIR"),
-    )
+    # Off: a call meant to run as the user is refused when the proxy forwarded no token (user authorization not
+    # enabled). On: the app's service principal acts for every such user, with a WARNING each time.
+    allow_app_identity_fallback: bool = Field(default=False, validation_alias=_env("ALLOW_APP_IDENTITY_FALLBACK"))
     # The Apps runtime injects PGHOST; app.yaml also maps the database resource to LAKEBASE_HOST.
     pg_host: str | None = Field(default=None, validation_alias=_env("PGHOST", "LAKEBASE_HOST"))
     pg_port: int = Field(default=5432, ge=1, le=65535, validation_alias=_env("PGPORT"))

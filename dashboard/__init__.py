@@ -19,6 +19,8 @@ from dashboard.api import BLUEPRINTS, ErrorBody, install_error_handlers, validat
 from dashboard.health import install_health
 from dashboard.logging_setup import configure_logging
 from dashboard.middleware import install_middleware
+from dashboard.request_limits import install_callback_guard
+from dashboard.response_headers import install_response_headers
 from dashboard.shell import APP_TITLE, INDEX_STRING, layout, on_callback_error, register_shell_callbacks
 
 ASSETS_FOLDER = Path(__file__).with_name("assets")
@@ -47,7 +49,13 @@ def _build_server(settings: Settings) -> OpenAPI:
             }
         },
     )
-    server.config.update(APP_SETTINGS=settings, MAX_CONTENT_LENGTH=settings.max_request_bytes, JSON_SORT_KEYS=False)
+    server.config.update(
+        APP_SETTINGS=settings,
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        JSON_SORT_KEYS=False,
+        # Swagger UI would otherwise show a badge image from validator.swagger.io: no third party, no CDN.
+        SWAGGER_CONFIG={"validatorUrl": None},
+    )
     install_middleware(server)
     install_error_handlers(server)
     install_health(server)
@@ -74,6 +82,20 @@ def _load_pages() -> None:
             entry["layout"] = page.layout
 
 
+def _claim_page_callbacks(app: dash.Dash) -> None:
+    """Give this app the page callbacks that `_load_pages` just registered with `dash.callback`, now.
+
+    Dash hands globally registered callbacks to whichever app serves its first request, and empties the
+    global list: with two apps in one process (tests, a second app built for a check), one of them would get
+    no page callback at all. This moves them the way Dash's own first-request setup does, at build time."""
+    from dash import _callback  # Dash's registry of `dash.callback`s; public only through the decorator
+
+    for key in list(_callback.GLOBAL_CALLBACK_MAP):
+        app.callback_map[key] = _callback.GLOBAL_CALLBACK_MAP.pop(key)
+    app._callback_list.extend(_callback.GLOBAL_CALLBACK_LIST)
+    _callback.GLOBAL_CALLBACK_LIST.clear()
+
+
 def create_app(settings: Settings | None = None) -> dash.Dash:
     """Build the app; nothing connects until a request needs it."""
     settings = settings or get_settings()
@@ -93,8 +115,11 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     )
     app.index_string = INDEX_STRING
     _load_pages()
+    _claim_page_callbacks(app)
     app.layout = layout
     register_shell_callbacks(app)
+    install_callback_guard(app)
+    install_response_headers(app)
     return app
 
 

@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
 from flask import Flask, Response, jsonify
 
-from core.request_context import app_settings
-from services.status import check_integrations, is_ready
+from core.request_context import app_settings, user_var
+from services.status import IntegrationStatus, ProbeCache, is_ready
+
+PROBE_CACHE_KEY = "readyz_probes"
+
+
+def _shown(status: IntegrationStatus, *, signed_in: bool) -> dict[str, Any]:
+    # The detail names the service principal, the warehouse and the Postgres version, or an error message:
+    # for the app's signed-in users, not for whoever can reach the port.
+    shown = asdict(status)
+    if not signed_in:
+        shown.pop("detail")
+    return shown
 
 
 def install_health(server: Flask) -> None:
     """Register the two endpoints; the middleware lets them through without an identity."""
+    probes = server.extensions[PROBE_CACHE_KEY] = ProbeCache()
 
     @server.get("/healthz")
     def healthz() -> Response:
@@ -19,7 +32,11 @@ def install_health(server: Flask) -> None:
 
     @server.get("/readyz")
     def readyz() -> tuple[Response, int]:
-        statuses = check_integrations(settings=app_settings())
+        statuses = probes.statuses(settings=app_settings())
         ready = is_ready(statuses)
-        body = {"status": "ready" if ready else "not_ready", "integrations": [asdict(s) for s in statuses]}
+        signed_in = user_var.get() is not None
+        body = {
+            "status": "ready" if ready else "not_ready",
+            "integrations": [_shown(s, signed_in=signed_in) for s in statuses],
+        }
         return jsonify(body), 200 if ready else 503

@@ -16,7 +16,7 @@ SENSITIVE_KEY = re.compile(r"token|authorization|password|passwd|secret|cookie|c
 # Values that look like credentials wherever they appear in free text, with what replaces them.
 SENSITIVE_TEXT = [
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}"), r"\1 " + REDACTED),
-    (re.compile(r"\b(?:dapi|dkea|dose|dlw)-?[A-Za-z0-9._~+/=-]{8,}"), REDACTED),
+    (re.compile(r"\b(?:dapi|dkea|dose|dlw|lbt)-?[A-Za-z0-9._~+/=-]{8,}"), REDACTED),  # lbt: Lakebase tokens
     (re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{5,}"), REDACTED),
     (
         re.compile(

@@ -1,4 +1,5 @@
-"""Flask middleware: a correlation id and the forwarded identity for every request, and one access line."""
+"""Flask middleware: a correlation id and the forwarded identity for every request, the limits of
+dashboard/request_limits.py, and one access line."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from flask import Flask, Response, g, jsonify, request
 from core.errors import AuthRequired
 from core.identity import UserIdentity
 from core.request_context import request_id_var, user_var
+from dashboard.request_limits import check_json_depth, check_url_length
 
 access_log = logging.getLogger("dashboard.access")
 
@@ -30,28 +32,48 @@ def _request_id() -> str:
     return given if REQUEST_ID_PATTERN.match(given) else str(uuid.uuid4())
 
 
+def _malformed(header: str, reason: str) -> AuthRequired:
+    return AuthRequired(
+        "The identity headers of this request are malformed.", technical_details={"header": header, "reason": reason}
+    )
+
+
 def _header(name: str) -> str | None:
     value = request.headers.get(name, "").strip()
     if not value:
         return None
     if len(value) > MAX_IDENTITY_HEADER_LENGTH or not value.isprintable():
-        raise AuthRequired(
-            "The identity headers of this request are malformed.",
-            technical_details={"header": name, "reason": "too long or contains control characters"},
-        )
+        raise _malformed(name, "too long or contains control characters")
     return value
+
+
+def user_id_from_headers(*, email: str | None, workspace_user: str | None) -> str | None:
+    """The id that scopes everything the app stores for the user, by one rule whichever header carries it.
+
+    The rule: X-Forwarded-Email when the proxy sent one, else X-Forwarded-User. Each of the two, when
+    present, is trimmed and must then be 1..320 printable characters without whitespace (AuthRequired names
+    the header that is not); the id is the chosen one lower-cased, so the same person gets the same id
+    whatever case the IdP or the proxy used this time. None when neither header has a value."""
+    candidates = []
+    for header, value in (("X-Forwarded-Email", email), ("X-Forwarded-User", workspace_user)):
+        trimmed = (value or "").strip()
+        if not trimmed:
+            continue
+        if len(trimmed) > MAX_IDENTITY_HEADER_LENGTH or not trimmed.isprintable():
+            raise _malformed(header, "too long or contains control characters")
+        if any(character.isspace() for character in trimmed):
+            raise _malformed(header, "contains whitespace")
+        candidates.append(trimmed.lower())
+    return candidates[0] if candidates else None
 
 
 def identity_from_headers() -> UserIdentity:
     """The user the Apps proxy forwarded; AuthRequired when there is none or it is malformed."""
     email, workspace_user, user_name = (_header(name) for name in IDENTITY_HEADERS)
+    user_id = user_id_from_headers(email=email, workspace_user=workspace_user)
     if email is not None and not EMAIL_PATTERN.match(email):
-        raise AuthRequired(
-            "The identity headers of this request are malformed.",
-            technical_details={"header": "X-Forwarded-Email", "reason": "not an email address"},
-        )
-    user_id = (email or "").lower() or workspace_user
-    if not user_id:
+        raise _malformed("X-Forwarded-Email", "not an email address")
+    if user_id is None:
         raise AuthRequired(
             technical_details={
                 "reason": "no X-Forwarded-Email or X-Forwarded-User header",
@@ -71,7 +93,9 @@ def install_middleware(server: Flask) -> None:
     def start_request() -> tuple[Response, int] | None:
         g.started = time.perf_counter()
         g.context_tokens = [request_id_var.set(_request_id())]
+        check_url_length()
         if request.path in PUBLIC_PATHS:
+            _sign_in_if_possible()
             return None
         try:
             user = identity_from_headers()
@@ -79,6 +103,7 @@ def install_middleware(server: Flask) -> None:
             access_log.warning("request refused: %s", error.message, extra={"reason": error.technical_details})
             return jsonify(error.to_body()), error.status
         g.context_tokens.append(user_var.set(user))
+        check_json_depth()
         return None
 
     @server.after_request
@@ -105,3 +130,12 @@ def install_middleware(server: Flask) -> None:
         tokens: list[Token[object]] = g.pop("context_tokens", [])
         for token in reversed(tokens):
             token.var.reset(token)
+
+
+def _sign_in_if_possible() -> None:
+    """On a public path: the identity when the headers carry a valid one (it unlocks details), else none."""
+    try:
+        user = identity_from_headers()
+    except AuthRequired:
+        return
+    g.context_tokens.append(user_var.set(user))

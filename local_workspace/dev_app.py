@@ -60,7 +60,6 @@ PRELOAD = (
     "alembic",
     "tenacity",
     "pythonjsonlogger",
-    "diskcache",
     "requests",
     "pandas",
 )

@@ -2,12 +2,15 @@
 
 Like the real one, it sits in front of the app, drops any identity headers the browser sends and
 injects the signed-in user's (X-Forwarded-Email, -User, -Preferred-Username, -Access-Token,
-X-Request-Id). Which local user is signed in is a cookie, switched at /.local/users.
+X-Request-Id). Which local user is signed in is a cookie, switched at /.local/users by a form whose POST must
+carry the session's CSRF token (a random value in a SameSite=Strict cookie, echoed in a hidden field) and
+come from the proxy's own origin: another site cannot switch the user behind the browser's back.
 """
 
 from __future__ import annotations
 
 import html
+import secrets
 import threading
 import uuid
 from collections.abc import Iterable, Iterator
@@ -19,6 +22,10 @@ from werkzeug.wrappers import Request, Response
 from local_workspace.identities import Directory, LocalUser
 
 USER_COOKIE = "local_apps_user"
+CSRF_COOKIE = "local_apps_csrf"
+CSRF_FIELD = "csrf_token"
+# What a browser says of a request's initiator (Sec-Fetch-Site) for a form on the proxy's own page.
+SAME_SITE_FETCHES = {"same-origin", "none"}
 CONTROL_PREFIX = "/.local/"
 HOP_BY_HOP = {
     "connection",
@@ -44,12 +51,23 @@ INJECTED = {
 
 
 class AppsProxy:
-    """WSGI app forwarding every request to `upstream` as the selected local user."""
+    """WSGI app forwarding every request to `upstream` as the selected local user.
 
-    def __init__(self, upstream: str, directory: Directory | None = None, timeout_seconds: float = 330.0) -> None:
+    `user_authorization=False` stands for an app deployed without user authorization (no user_api_scopes):
+    the user's identity is forwarded, their access token is not."""
+
+    def __init__(
+        self,
+        upstream: str,
+        directory: Directory | None = None,
+        timeout_seconds: float = 330.0,
+        *,
+        user_authorization: bool = True,
+    ) -> None:
         self.upstream = upstream.rstrip("/")
         self.directory = directory or Directory.load()
         self.timeout_seconds = timeout_seconds
+        self.user_authorization = user_authorization
         self._sessions = threading.local()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
@@ -65,7 +83,7 @@ class AppsProxy:
     def identity_headers(self, user: LocalUser, request: Request) -> dict[str, str]:
         """The headers the Databricks Apps proxy adds for a signed-in user."""
         principal = user.principal
-        return {
+        headers = {
             "X-Forwarded-Email": principal.user_name,
             "X-Forwarded-User": f"{principal.id}@{self.directory.workspace_id}",
             "X-Forwarded-Preferred-Username": principal.user_name,
@@ -74,6 +92,9 @@ class AppsProxy:
             "X-Real-Ip": request.remote_addr or "127.0.0.1",
             "X-Request-Id": str(uuid.uuid4()),
         }
+        if not self.user_authorization:
+            del headers["X-Forwarded-Access-Token"]
+        return headers
 
     def _session(self) -> requests.Session:
         session: requests.Session | None = getattr(self._sessions, "session", None)
@@ -112,6 +133,9 @@ class AppsProxy:
 
     def _control(self, request: Request) -> Response:
         if request.path == "/.local/switch-user" and request.method == "POST":
+            refusal = _cross_site_refusal(request)
+            if refusal:
+                return Response(refusal, status=403, content_type="text/plain; charset=utf-8")
             user = self.directory.user(request.form.get("user", ""))
             if user is None:
                 return Response("Unknown local user.", status=400, content_type="text/plain; charset=utf-8")
@@ -119,10 +143,15 @@ class AppsProxy:
             response.set_cookie(USER_COOKIE, user.principal.user_name, httponly=True, samesite="Lax")
             return response
         if request.path == "/.local/users" and request.method == "GET":
-            return Response(self._users_page(self.signed_in(request)), content_type="text/html; charset=utf-8")
+            csrf = _csrf_token(request)
+            page = self._users_page(self.signed_in(request), csrf)
+            response = Response(page, content_type="text/html; charset=utf-8")
+            response.headers["Cache-Control"] = "no-store"
+            response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="Strict", path=CONTROL_PREFIX)
+            return response
         return Response("Not found.", status=404, content_type="text/plain; charset=utf-8")
 
-    def _users_page(self, current: LocalUser) -> str:
+    def _users_page(self, current: LocalUser, csrf: str) -> str:
         options = "\n".join(
             f'<li><label><input type="radio" name="user" value="{html.escape(u.principal.user_name)}"'
             f"{' checked' if u is current else ''}> {html.escape(u.principal.display_name)}"
@@ -135,11 +164,32 @@ class AppsProxy:
 <h1>Switch the local user</h1>
 <p>Signed in as <strong id="current-user">{html.escape(current.principal.user_name)}</strong>.</p>
 <form method="post" action="/.local/switch-user">
+<input type="hidden" name="{CSRF_FIELD}" value="{html.escape(csrf)}">
 <fieldset><legend>Sign in as</legend><ul>{options}</ul></fieldset>
 <button type="submit">Switch user</button>
 </form>
 <p><a href="/">Back to the app</a></p>
 </main></body></html>"""
+
+
+def _csrf_token(request: Request) -> str:
+    """The session's CSRF token: the one its cookie holds, else a new random one."""
+    held = request.cookies.get(CSRF_COOKIE, "")
+    return held if len(held) >= 32 and held.isascii() and held.isprintable() else secrets.token_urlsafe(32)
+
+
+def _cross_site_refusal(request: Request) -> str | None:
+    """Why a switch-user POST is refused (another site sent it, or it lacks the session's CSRF token), or None."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None and fetch_site not in SAME_SITE_FETCHES:
+        return "Refused: a switch of user must come from the proxy's own page (Sec-Fetch-Site)."
+    origin = request.headers.get("Origin")
+    if origin is not None and origin != f"{request.scheme}://{request.host}":
+        return "Refused: a switch of user must come from the proxy's own origin (Origin)."
+    held, sent = request.cookies.get(CSRF_COOKIE, ""), request.form.get(CSRF_FIELD, "")
+    if not held or not sent or not secrets.compare_digest(held.encode(), sent.encode()):
+        return "Refused: the form's CSRF token is missing or wrong; open /.local/users and submit it again."
+    return None
 
 
 def _stream(upstream: requests.Response) -> Iterator[bytes]:

@@ -19,7 +19,7 @@ from components.grid import data_grid, favorite_label, filter_badges, table_deta
 from core.errors import ServiceError
 from core.request_context import app_settings, current_user
 from services import catalog, preferences, warehouse
-from services.warehouse.views import TableView, preselect
+from services.warehouse.views import TableView, page_size_of, preselect
 
 dash.register_page(__name__, path="/data", name="Data", title="Data · Databricks Dash Template", order=10)
 
@@ -150,7 +150,7 @@ def update_query(
     """The one place the query's state changes: table, page, page size, sort and filters."""
     trigger = ctx.triggered_id
     trigger_type = trigger.get("type") if isinstance(trigger, dict) else None
-    limit = int(page_size or 100)
+    limit = page_size_of(page_size)
     full_name = f"{catalog_name}.{schema_name}.{table_name}" if table_name else None
     view = TableView.from_store(state)
     if trigger == TABLE or view is None or view.table != full_name:
@@ -181,17 +181,18 @@ def update_query(
 )
 def show_page(state: dict[str, Any] | None) -> tuple[Any, ...]:
     """Ask the warehouse for the page the state describes; the browser holds only that page."""
-    view = TableView.from_store(state)
-    if state is None or view is None:
+    view = TableView.from_store(state)  # InvalidInput, shown in the banner, when the browser altered the state
+    if view is None:
         return html.P("Choose a table."), "", "", True, True, None, "#"
-    badges, label = filter_badges(state["filters"], remove_type=FILTER_REMOVE), f"Page {view.page_number}"
+    stored = view.to_store()
+    badges, label = filter_badges(stored["filters"], remove_type=FILTER_REMOVE), f"Page {view.page_number}"
     try:
         result = warehouse.query_view(settings=app_settings(), user=current_user(), view=view)
     except ServiceError as error:
         return error_alert(error), "", label, True, True, badges, "#"
     first = view.offset + 1 if result.row_count else 0
     status = f"Rows {first}–{view.offset + result.row_count} · {result.execution_time_ms} ms on the warehouse"
-    grid = data_grid(result.columns, result.rows, state.get("sort"), sort_type=SORT)
+    grid = data_grid(result.columns, result.rows, stored["sort"], sort_type=SORT)
     export = f"/api/unity-catalog/export?{urlencode(view.export_query())}"
     return grid, status, label, view.offset == 0, not result.has_next, badges, export
 

@@ -46,13 +46,15 @@ def layout(**_: Any) -> html.Div:
 
 @callback(Output(USER, "children"), Input(REFRESH, "n_clicks"))
 def show_user(_: int | None) -> dbc.Card | list[Any]:
-    """The forwarded identity, confirmed by the workspace with the user's own token."""
-    user = current_user()
+    """The forwarded identity, who acts for the user's calls, and the user as the workspace confirms them with
+    their own token (an alert says why when it cannot)."""
+    settings, user = app_settings(), current_user()
+    acting = workspace.who_acts(settings, user)
     try:
-        confirmed = workspace.get_current_user(settings=app_settings(), user=user)
+        confirmed = workspace.get_current_user(settings=settings, user=user)
     except ServiceError as error:
-        return [identity_card(user, None), error_alert(error)]
-    return identity_card(user, confirmed)
+        return [identity_card(user, None, acting), error_alert(error)]
+    return identity_card(user, confirmed, acting)
 
 
 @callback(Output(STATUS, "children"), Input(REFRESH, "n_clicks"), Input(INTERVAL, "n_intervals"))

@@ -130,7 +130,8 @@ def statements(catalog: str, rows_per_table: int = MAX_ROWS) -> list[str]:
 
 def run(sql: Sequence[str], *, settings: Settings) -> None:
     """Execute the statements on the settings' warehouse, as the app's identity."""
-    from services.warehouse import APP_IDENTITY, connect
+    from core.identity import APP_IDENTITY
+    from services.warehouse import connect
 
     connection = connect(settings, APP_IDENTITY)
     try:

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from core.errors import InvalidInput, NotConfigured, NotFound, ServiceError
 from core.identity import UserIdentity
+from core.limits import MAX_JSON_DEPTH, json_nesting_depth
 from core.settings import Settings
 from services.lakebase import call_with_retries, transaction
 from services.lakebase.schema import user_preferences
@@ -23,7 +24,11 @@ from services.warehouse import Aggregation
 
 log = logging.getLogger(__name__)
 MAX_VALUE_BYTES = 100 * 1024
-TABLE_NAME_PATTERN = r"^[^.\s`'\";]+\.[^.\s`'\";]+\.[^.\s`'\";]+$"
+# Three dot-separated parts, none with whitespace, a control character, a quote or a semicolon.
+_PART = r"[^.\s\x00-\x1f\x7f`'\";]+"
+TABLE_NAME_PATTERN = rf"^{_PART}\.{_PART}\.{_PART}$"
+# What Postgres' JSONB cannot store (NUL) and what has no UTF-8 encoding (a lone UTF-16 surrogate).
+UNSTORABLE_TEXT = re.compile(r"[\x00\ud800-\udfff]")
 PAGE_SIZES = (10, 25, 50, 100, 250, 500, 1000)
 
 
@@ -116,6 +121,33 @@ def check_key(key: str) -> str:
     return key
 
 
+def _shown(text: str) -> str:
+    """A key as a short text safe to show and log (control characters and surrogates as \\uXXXX)."""
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text[:64])
+
+
+def _check_storable(key: str, value: dict[str, Any]) -> None:
+    """InvalidInput naming the first place, in document order, where the value nests deeper than
+    MAX_JSON_DEPTH or a key or a text holds NUL or a lone surrogate; walked without recursion."""
+    pending: list[tuple[Any, tuple[str, ...]]] = [(value, ())]
+    while pending:
+        item, path = pending.pop()
+        details: dict[str, Any] = {"field": "preference_value", "path": ".".join(path)}
+        if isinstance(item, str) and UNSTORABLE_TEXT.search(item):
+            problem = "contains a NUL character or a lone UTF-16 surrogate, which cannot be stored"
+        elif isinstance(item, dict | list) and len(path) >= MAX_JSON_DEPTH:
+            problem, details["max_depth"] = f"nests deeper than {MAX_JSON_DEPTH} levels", MAX_JSON_DEPTH
+        else:
+            children = item.items() if isinstance(item, dict) else enumerate(item) if isinstance(item, list) else ()
+            for name, inner in reversed(list(children)):
+                where = (*path, _shown(str(name)))
+                pending.extend([(inner, where), (name, where)])  # a key is checked before its value
+            continue
+        raise InvalidInput(
+            f"Invalid {key}: {details['path'] or 'preference_value'} {problem}.", technical_details=details
+        )
+
+
 def validate_value(key: str, value: Any) -> dict[str, Any]:
     """The value in its normal form, or InvalidInput naming the first problem (size, type, field)."""
     check_key(key)
@@ -124,6 +156,7 @@ def validate_value(key: str, value: Any) -> dict[str, Any]:
             f"preference_value for {key!r} must be a JSON object.",
             technical_details={"field": "preference_value", "got": type(value).__name__},
         )
+    _check_storable(key, value)
     size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
     if size > MAX_VALUE_BYTES:
         raise InvalidInput(
@@ -244,6 +277,12 @@ def modify_preference(
 
 def parse_document(text: str | None) -> dict[str, Any]:
     """A preferences document ({key: value}) from JSON text; InvalidInput says where the JSON is broken."""
+    if json_nesting_depth(text or "") > MAX_JSON_DEPTH:
+        # Checked before parsing: json.loads recurses, and a deep enough document exhausts the stack.
+        raise InvalidInput(
+            f"The JSON nests deeper than {MAX_JSON_DEPTH} levels.",
+            technical_details={"field": "document", "max_depth": MAX_JSON_DEPTH},
+        )
     try:
         document = json.loads(text or "{}")
     except json.JSONDecodeError as error:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +18,9 @@ from services import lakebase, serving, warehouse, workspace
 
 log = logging.getLogger(__name__)
 State = Literal["up", "down", "not_configured"]
+# How long /readyz answers from its last probe run: a load balancer's checks and a burst of callers cost
+# one run every few seconds, not four live probes each.
+READY_CACHE_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -111,3 +115,34 @@ def check_integrations(*, settings: Settings, timeout_seconds: float = 5.0) -> l
 def is_ready(statuses: list[IntegrationStatus]) -> bool:
     """Ready when no required integration that is configured is down."""
     return all(s.state != "down" for s in statuses if s.required)
+
+
+class ProbeCache:
+    """The last probe results, reused for a few seconds, with one probe run at a time: callers that arrive
+    while a run is under way wait for it (at most its timeout) and share its results."""
+
+    def __init__(self, *, max_age_seconds: float = READY_CACHE_SECONDS) -> None:
+        self.max_age_seconds = max_age_seconds
+        self.runs = 0  # probe runs so far, for tests and logs
+        self._run_lock = threading.Lock()
+        self._statuses: list[IntegrationStatus] | None = None
+        self._checked_at = 0.0
+
+    def _fresh(self) -> list[IntegrationStatus] | None:
+        if self._statuses is not None and time.monotonic() - self._checked_at < self.max_age_seconds:
+            return self._statuses
+        return None
+
+    def statuses(self, *, settings: Settings) -> list[IntegrationStatus]:
+        """The cached results while fresh, else those of a new run (or of the run already under way)."""
+        fresh = self._fresh()
+        if fresh is not None:
+            return fresh
+        with self._run_lock:
+            fresh = self._fresh()  # a run finished while this caller waited: share it
+            if fresh is not None:
+                return fresh
+            statuses = check_integrations(settings=settings)
+            self._statuses, self._checked_at = statuses, time.monotonic()
+            self.runs += 1
+            return statuses

@@ -1,4 +1,9 @@
-"""Databricks workspace clients: the app's service principal, and one client per request for the user."""
+"""Databricks workspace clients: the app's service principal, and one client per request for the user.
+
+Who acts is decided in one place, `acts_as_app`: the user's own forwarded token when there is one; the app's
+service principal for APP_IDENTITY; for a user without a token, the service principal only when
+ALLOW_APP_IDENTITY_FALLBACK is on, else the call is refused (UserAuthorizationRequired), as Databricks' own
+toolkit fails closed."""
 
 from __future__ import annotations
 
@@ -7,20 +12,24 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.clock import RealClock
 from databricks.sdk.config import Config
 from databricks.sdk.credentials_provider import CredentialsProvider, CredentialsStrategy
 
-from core.errors import NotConfigured
+from core.errors import NotConfigured, UserAuthorizationRequired
 from core.identity import UserIdentity
 from core.settings import Settings
 from services.errors import translated
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# Who the Databricks calls made for a user run as: their own token, the app's service principal, or no one.
+Acting = Literal["user", "app", "refused"]
+# The header the Apps proxy forwards the user's own access token in, when user authorization is enabled.
+OBO_HEADER = "X-Forwarded-Access-Token"
 HTTP_TIMEOUT_SECONDS = 30
 # The SDK retries transient failures for 5 minutes by default; a page must answer sooner than that.
 RETRY_TIMEOUT_SECONDS = 5
@@ -79,12 +88,42 @@ def service_principal_client(settings: Settings) -> WorkspaceClient:
     return _client(host=host)
 
 
+def who_acts(settings: Settings, user: UserIdentity) -> Acting:
+    """Who the calls made for `user` run as: "user" (their forwarded token), "app" (the service principal:
+    APP_IDENTITY, or a user without a token when ALLOW_APP_IDENTITY_FALLBACK is on) or "refused"."""
+    if user.is_app:
+        return "app"
+    if user.access_token:
+        return "user"
+    return "app" if settings.allow_app_identity_fallback else "refused"
+
+
+def acts_as_app(settings: Settings, user: UserIdentity) -> bool:
+    """Whether the service principal acts for `user` (False: their own token does); UserAuthorizationRequired
+    for a user without a token unless ALLOW_APP_IDENTITY_FALLBACK is on, and then a WARNING each time."""
+    acting = who_acts(settings, user)
+    if acting == "refused":
+        raise UserAuthorizationRequired(
+            technical_details={
+                "reason": f"no {OBO_HEADER} header was forwarded with the request",
+                "header": OBO_HEADER,
+                "fix": "enable user authorization: user_api_scopes in databricks.yml",
+            }
+        )
+    if acting == "app" and not user.is_app:
+        # The log line carries the request's user_id already (dashboard.logging_setup).
+        log.warning(
+            "no user token forwarded: the app's service principal acts for the user (ALLOW_APP_IDENTITY_FALLBACK)"
+        )
+    return acting == "app"
+
+
 def user_client(settings: Settings, user: UserIdentity) -> WorkspaceClient:
     """A new client acting as `user` with their forwarded token; build one per request, never share it.
 
-    Without a forwarded token (user authorization not configured) the service principal acts instead.
-    """
-    if not user.access_token:
+    The service principal's shared client for APP_IDENTITY, and for a user without a token only when
+    ALLOW_APP_IDENTITY_FALLBACK is on; otherwise UserAuthorizationRequired (see `acts_as_app`)."""
+    if acts_as_app(settings, user):
         return service_principal_client(settings)
     # auth_type="pat": the service principal's variables are also set, and would otherwise conflict.
     return _client(host=_require_host(settings), token=user.access_token, auth_type="pat")
@@ -117,7 +156,7 @@ class _SharedCredentials(CredentialsStrategy):
 class DeadlineClients:
     """Clients for the attempts of one call that must end by a deadline, and that its caller retries.
 
-    As the user (else the service principal, as user_client). The configuration is resolved once; each
+    As the user, or the service principal, by the rule of user_client. The configuration is resolved once; each
     attempt gets a client whose HTTP timeout is the time left, with the SDK's own retries off (they would
     sleep past the deadline)."""
 
@@ -125,11 +164,11 @@ class DeadlineClients:
         host = _require_host(settings)
         # A short retry budget for the configuration's own discovery call, should the host be down.
         options: dict[str, Any] = {"clock": _NoSdkRetryClock(), "retry_timeout_seconds": 1}
-        if user.access_token:
-            self._config = Config(host=host, token=user.access_token, auth_type="pat", **options)
-        else:
+        if acts_as_app(settings, user):
             shared = _SharedCredentials(service_principal_client(settings).config)
             self._config = Config(host=host, credentials_strategy=shared, **options)
+        else:
+            self._config = Config(host=host, token=user.access_token, auth_type="pat", **options)
 
     def call(self, timeout_seconds: float, operation: Callable[[WorkspaceClient], T]) -> T:
         """One attempt: `operation` on a client whose requests give up after `timeout_seconds`; an error
@@ -155,8 +194,13 @@ def _as_workspace_user(client: WorkspaceClient) -> WorkspaceUser:
     )
 
 
-def get_current_user(*, settings: Settings, user: UserIdentity) -> WorkspaceUser:
-    """Who the workspace says the signed-in user is (SCIM Me with their token)."""
+def get_current_user(*, settings: Settings, user: UserIdentity) -> WorkspaceUser | None:
+    """Who the workspace says the signed-in user is (SCIM Me with their token).
+
+    None when the service principal acts for a user without a token (ALLOW_APP_IDENTITY_FALLBACK): SCIM Me
+    would then describe the app, not them. UserAuthorizationRequired without a token otherwise."""
+    if who_acts(settings, user) == "app" and not user.is_app:
+        return None
     with translated("workspace", action="current_user.me"):
         return _as_workspace_user(user_client(settings, user))
 

@@ -153,7 +153,6 @@ def settings(
     directory: Directory,
     local_lakebase: LocalLakebase,
     local_warehouse: LocalWarehouse,
-    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Settings]:
     """Settings as the Apps runtime would inject them, pointed at the local workspace; schema migrated."""
     settings = Settings(
@@ -170,12 +169,20 @@ def settings(
         sql_use_sea=True,
         sql_cloud_fetch=False,
         sql_telemetry=False,
-        query_registry_dir=str(tmp_path_factory.mktemp("queries")),
     )
     upgrade_to_head(settings)
     yield settings
     close_databases()  # before the fixtures stop Postgres
     close_connections()
+
+
+@pytest.fixture(autouse=True)
+def _close_pools_of_derived_settings(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a test that used the stack, close the pools it opened for settings of its own (settings_with,
+    a second app): they would otherwise hold connections for the rest of the session."""
+    yield
+    if "settings" in request.fixturenames:
+        close_databases(keep=request.getfixturevalue("settings"))
 
 
 @pytest.fixture

@@ -72,7 +72,6 @@ def gunicorn(
     ports = StackPorts(app=free_port(), workspace=local_workspace.server.server_port, lakebase=local_lakebase.port)
     environment = app_environment(ports, directory, os.environ)
     environment["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), environment.get("PATH", "")])
-    environment["QUERY_REGISTRY_DIR"] = settings.query_registry_dir
     log_file = tmp_path_factory.mktemp("gunicorn") / "stdout.jsonl"
     with log_file.open("wb") as out:
         process = subprocess.Popen(

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, Literal
 
 from flask import Response, jsonify, stream_with_context
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel, TypeAdapter, ValidationError
 
 from core.errors import InvalidInput
+from core.limits import MAX_OFFSET
 from core.request_context import app_settings, current_user
-from dashboard.api.errors import ERROR_RESPONSES
+from dashboard.api.errors import ERROR_RESPONSES, ErrorBody
 from services import catalog, warehouse
+from services.catalog import DEFAULT_TABLES_PAGE, MAX_PAGE_TOKEN_CHARS, MAX_TABLES_LISTED
 
 unity_catalog_api = APIBlueprint(
     "unity_catalog_api", __name__, url_prefix="/api/unity-catalog", abp_tags=[Tag(name="unity-catalog")]
 )
+
+
+# The list keeps the seed's DataSource list shape, so the next page's token travels in a header.
+NEXT_PAGE_HEADER = "X-Next-Page-Token"
 
 
 class DataSourceList(RootModel[list[catalog.DataSource]]):
@@ -27,6 +32,13 @@ class DataSourceList(RootModel[list[catalog.DataSource]]):
 class TablesQuery(BaseModel):
     catalog: str | None = None
     schema_: str | None = Field(default=None, alias="schema")
+    # (Named, not read from `catalog`: in this class body that is the field above.)
+    max_results: int = Field(default=DEFAULT_TABLES_PAGE, ge=1, le=MAX_TABLES_LISTED)
+    page_token: str | None = Field(
+        default=None,
+        max_length=MAX_PAGE_TOKEN_CHARS,
+        description=f"The previous page's {NEXT_PAGE_HEADER} response header",
+    )
 
 
 class FilterBody(BaseModel):
@@ -42,6 +54,11 @@ class SortBody(BaseModel):
     direction: Literal["asc", "desc"] = "asc"
 
 
+# A list of conditions, or an object of column: value equalities (the query's body and the export's JSON).
+Filters = list[FilterBody] | dict[str, str | int | float | bool] | None
+FILTERS = TypeAdapter[Filters](Filters)
+
+
 class QueryBody(BaseModel):
     """A page of one table; `filters` is a list of conditions, or an object of column: value equalities."""
 
@@ -50,8 +67,8 @@ class QueryBody(BaseModel):
     schema_: str = Field(alias="schema")
     table: str
     limit: int = Field(default=100, ge=1, le=warehouse.MAX_LIMIT)
-    offset: int = Field(default=0, ge=0)
-    filters: list[FilterBody] | dict[str, str | int | float | bool] | None = None
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
+    filters: Filters = None
     sort: SortBody | None = None
 
 
@@ -64,7 +81,9 @@ class ExportQuery(BaseModel):
     catalog: str
     schema_: str = Field(alias="schema")
     table: str
-    filters: str | None = Field(default=None, description="JSON list of {column, operator, value}")
+    filters: str | None = Field(
+        default=None, description="JSON: a list of {column, operator, value}, or an object of column: value"
+    )
     sort_column: str | None = None
     sort_direction: Literal["asc", "desc"] = "asc"
 
@@ -80,11 +99,20 @@ def to_filters(raw: list[FilterBody] | dict[str, Any] | None) -> list[warehouse.
 
 @unity_catalog_api.get("/tables", summary="Tables the user may see", responses={200: DataSourceList, **ERROR_RESPONSES})
 def list_tables(query: TablesQuery) -> Response:
-    """Every table the user may see in a catalog (or all), optionally one schema, with their access level."""
-    found = catalog.list_tables(
-        settings=app_settings(), user=current_user(), catalog=query.catalog, schema=query.schema_
+    """A page of the tables the user may see in a catalog (or all), optionally one schema, with their access
+    level; the X-Next-Page-Token header, when present, is the page_token of the next page."""
+    page = catalog.list_tables_page(
+        settings=app_settings(),
+        user=current_user(),
+        catalog=query.catalog or None,  # `?catalog=` asks for every catalog, as no catalog does
+        schema=query.schema_ or None,
+        max_results=query.max_results,
+        page_token=query.page_token or None,
     )
-    return jsonify(DataSourceList(found).model_dump(mode="json"))
+    response = jsonify(DataSourceList(page.tables).model_dump(mode="json"))
+    if page.next_page_token:
+        response.headers[NEXT_PAGE_HEADER] = page.next_page_token
+    return response
 
 
 @unity_catalog_api.post("/query", summary="A page of a table", responses={200: QueryResultBody, **ERROR_RESPONSES})
@@ -102,14 +130,17 @@ def query_table(body: QueryBody) -> Response:
     return jsonify(QueryResultBody(result).model_dump(mode="json"))
 
 
-@unity_catalog_api.get("/export", summary="The filtered table as CSV", responses={**ERROR_RESPONSES})
+@unity_catalog_api.get("/export", summary="The filtered table as CSV", responses={**ERROR_RESPONSES, 429: ErrorBody})
 def export_table(query: ExportQuery) -> Response:
-    """CSV of the filtered, sorted table, at most 50,000 rows, streamed."""
+    """Formula-safe CSV of the filtered, sorted table, at most 50,000 rows and 50 MB (whole rows), streamed;
+    429 TOO_MANY_REQUESTS while the user already runs two exports."""
     try:
-        raw = json.loads(query.filters) if query.filters else None
-        filters = to_filters([FilterBody.model_validate(f) for f in raw] if isinstance(raw, list) else raw)
-    except (ValueError, TypeError) as error:
-        raise InvalidInput("filters must be a JSON list of {column, operator, value}.") from error
+        filters = to_filters(FILTERS.validate_json(query.filters) if query.filters else None)
+    except ValidationError:
+        raise InvalidInput(
+            "filters must be JSON: a list of {column, operator, value}, or an object of column: value.",
+            technical_details={"field": "filters"},
+        ) from None
     table = warehouse.TableRef(query.catalog, query.schema_, query.table)
     lines = warehouse.export_csv(
         settings=app_settings(),

@@ -33,18 +33,22 @@ class CurrentUser(BaseModel):
     responses={200: CurrentUser, **ERROR_RESPONSES},
 )
 def get_me() -> Response:
-    """The identity the Apps proxy forwarded, confirmed by the workspace with the user's own token."""
-    user = current_user()
-    me = workspace.get_current_user(settings=app_settings(), user=user)
+    """The identity the Apps proxy forwarded, confirmed by the workspace with the user's own token.
+
+    Without a forwarded token: 403 USER_AUTHORIZATION_REQUIRED, or, when ALLOW_APP_IDENTITY_FALLBACK lets the
+    app's service principal act for everyone, the forwarded identity alone with on_behalf_of_user false (SCIM
+    Me would describe the app, not the user)."""
+    settings, user = app_settings(), current_user()
+    me = workspace.get_current_user(settings=settings, user=user)
     return jsonify(
         CurrentUser(
             user_id=user.user_id,
             email=user.email,
             user_name=user.user_name,
-            display_name=me.display_name or user.display_name,
-            workspace_user_id=me.id,
-            groups=list(me.groups),
-            active=me.active,
-            on_behalf_of_user=user.access_token is not None,
+            display_name=(me.display_name if me else None) or user.display_name,
+            workspace_user_id=me.id if me else None,
+            groups=list(me.groups) if me else [],
+            active=me.active if me else None,
+            on_behalf_of_user=workspace.who_acts(settings, user) == "user",
         ).model_dump()
     )

@@ -132,12 +132,11 @@ def get_database(settings: Settings) -> LakebaseDatabase:
 
 
 @atexit.register
-def close_databases() -> None:
-    """Close every pool of the process (gunicorn calls this when a worker exits)."""
+def close_databases(*, keep: Settings | None = None) -> None:
+    """Close every pool of the process (gunicorn calls this when a worker exits), or all but `keep`'s."""
     with _databases_lock:
-        for database in _databases.values():
-            database.close()
-        _databases.clear()
+        for settings in [s for s in _databases if s != keep]:
+            _databases.pop(settings).close()
 
 
 def _is_transient(error: BaseException) -> bool:

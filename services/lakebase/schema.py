@@ -50,3 +50,15 @@ model_inference_logs = Table(
 )
 # A user's history, newest first: the one query the logs serve.
 Index("ix_model_inference_logs_user_created", model_inference_logs.c.user_id, model_inference_logs.c.created_at.desc())
+
+# The page queries running now, so a Cancel click reaches the statement from any worker of any app instance.
+# Plain text columns, no serialized Python objects; a row lives while its statement runs, and is ignored after an hour.
+running_queries = Table(
+    "running_queries",
+    metadata,
+    Column("query_token", String(64), primary_key=True),
+    Column("statement_id", String(128), nullable=False),
+    Column("owner_user_id", String(320), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+Index("ix_running_queries_created_at", running_queries.c.created_at)

@@ -8,6 +8,7 @@ running statements for Cancel, `queries` is what pages and the REST API ask, `vi
 from __future__ import annotations
 
 from core.errors import QueryCancelled, WarehouseUnavailable
+from core.identity import APP_IDENTITY
 from services.warehouse.cancel import registry as _registry  # the tests look into the registry
 from services.warehouse.connections import (
     _cache,  # the tests count the connections it opened
@@ -15,8 +16,8 @@ from services.warehouse.connections import (
     connect,
     run_query,
 )
+from services.warehouse.export import EXPORT_MAX_BYTES, MAX_EXPORTS_PER_USER
 from services.warehouse.queries import (
-    APP_IDENTITY,
     ChartData,
     QueryResult,
     aggregate,
@@ -45,7 +46,9 @@ from services.warehouse.views import TableView
 __all__ = [
     "AGGREGATIONS",
     "APP_IDENTITY",
+    "EXPORT_MAX_BYTES",
     "EXPORT_MAX_ROWS",
+    "MAX_EXPORTS_PER_USER",
     "MAX_LIMIT",
     "OPERATORS",
     "Aggregation",

@@ -1,6 +1,8 @@
 """Connections to the SQL warehouse through databricks-sql-connector, kept per user.
 
-Connections are reused per user (by a hash of their token), never across users. A statement runs on a
+Connections are reused per user (by their user id and a hash of their token), never across users. Who a
+connection acts as follows services.workspace's rule: the user's token; the app's service principal for
+APP_IDENTITY, or for a user without a token only when ALLOW_APP_IDENTITY_FALLBACK is on. A statement runs on a
 connection taken from the cache and goes back when its rows are read; a session the warehouse dropped
 while the connection idled is reopened, and the statement run again, once.
 """
@@ -33,7 +35,7 @@ POLL_SECONDS = 0.02
 
 
 class ConnectionCache:
-    """Open connections kept per user (by a hash of their token), so a click does not open a session."""
+    """Open connections kept per user (see `connection_key`), so a click does not open a session."""
 
     def __init__(self, max_total: int = 32) -> None:
         self.max_total = max_total
@@ -42,10 +44,12 @@ class ConnectionCache:
         self.opened = 0
 
     @staticmethod
-    def key(user: UserIdentity) -> str:
-        """The user's key in the cache: a hash of their token, never the token itself."""
-        secret = user.access_token or "service-principal"
-        return hashlib.sha256(secret.encode()).hexdigest()
+    def connection_key(settings: Settings, user: UserIdentity, *, as_app: bool) -> str:
+        """Where the user's connections are kept: a hash of the warehouse, the user id and their token (or
+        of who acts instead), never the token itself; so no two users, nor two warehouses, share one."""
+        credential = "app-service-principal" if as_app else user.access_token or ""
+        parts = (settings.databricks_host or "", settings.warehouse_id or "", user.user_id, credential)
+        return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
     def take(self, key: str) -> Any | None:
         """An idle connection of the user, most recently used first, or None."""
@@ -96,7 +100,12 @@ def _close_quietly(connection: Any) -> None:
 
 def connect(settings: Settings, user: UserIdentity) -> Any:
     """A new connector connection to the settings' warehouse as `user` (the app's service principal for
-    APP_IDENTITY); the app's queries reuse them through run_query, which also handles stale sessions."""
+    APP_IDENTITY; UserAuthorizationRequired for a user without a token, unless ALLOW_APP_IDENTITY_FALLBACK);
+    the app's queries reuse them through run_query, which also handles stale sessions."""
+    return _open(settings, user, as_app=workspace.acts_as_app(settings, user))
+
+
+def _open(settings: Settings, user: UserIdentity, *, as_app: bool) -> Any:
     if not settings.databricks_host or not settings.warehouse_id:
         raise NotConfigured(
             "No SQL warehouse is configured for this app: bind a sql-warehouse resource (DATABRICKS_WAREHOUSE_ID).",
@@ -117,11 +126,11 @@ def connect(settings: Settings, user: UserIdentity) -> Any:
     if url.port:
         options["_port"] = url.port
     with translated("warehouse", action="connect", details={"warehouse_id": settings.warehouse_id}):
-        if user.access_token:
-            options["access_token"] = user.access_token
-        else:
+        if as_app:
             sp_config = workspace.service_principal_client(settings).config
             options["credentials_provider"] = lambda: sp_config.authenticate
+        else:
+            options["access_token"] = user.access_token
         connection = dbsql.connect(**options)
     _cache.opened += 1
     return connection
@@ -139,15 +148,16 @@ def _is_stale(error: Exception, *, reused: bool) -> bool:
 
 
 def _execute(
-    cursor: Any, settings: Settings, statement: str, parameters: dict[str, Any], query_token: str | None, key: str
+    cursor: Any, settings: Settings, statement: str, parameters: dict[str, Any], query_token: str | None, owner: str
 ) -> None:
     if query_token is None:
         cursor.execute(statement, parameters)
         return
-    # Started without waiting, so its id can be registered for Cancel, then polled until it ends.
+    # Started without waiting, so its id can be registered for Cancel (by its owner's user id), then polled
+    # until it ends. A registry that cannot be reached leaves the query running, uncancellable.
     cursor.execute_async(statement, parameters)
     running = registry(settings)
-    running.register(query_token, str(cursor.query_id), key)
+    running.register(query_token, str(cursor.query_id), owner)
     try:
         while cursor.is_query_pending():
             time.sleep(POLL_SECONDS)
@@ -161,7 +171,7 @@ def _execute(
             return
         cursor.get_async_execution_result()
     finally:
-        running.forget(query_token)
+        running.forget(query_token, owner)
 
 
 @dataclass(frozen=True)
@@ -189,17 +199,19 @@ def _start(
     parameters: dict[str, Any],
     details: Mapping[str, Any],
     query_token: str | None,
-) -> tuple[Any, Any]:
-    """A connection (cached, or new) and a cursor on which the statement has run."""
-    key = ConnectionCache.key(user)
+) -> tuple[Any, Any, str]:
+    """A connection (cached, or new), a cursor on which the statement has run, and the connection's cache key."""
+    # Decided before the cache is asked: a refused user never reaches a connection opened for anyone.
+    as_app = workspace.acts_as_app(settings, user)
+    key = ConnectionCache.connection_key(settings, user, as_app=as_app)
     for attempt in (1, 2):
         connection = _cache.take(key)
         reused = connection is not None
         try:
             if connection is None:
-                connection = connect(settings, user)
+                connection = _open(settings, user, as_app=as_app)
             cursor = connection.cursor()
-            _execute(cursor, settings, statement, parameters, query_token, key)
+            _execute(cursor, settings, statement, parameters, query_token, user.user_id)
         except QueryCancelled:
             cursor.close()
             _cache.give_back(key, connection, settings.sql_pool_per_user)  # the session itself is fine
@@ -213,7 +225,7 @@ def _start(
                 continue
             log.warning("warehouse query failed: %s", type(error).__name__)
             raise failure from error
-        return connection, cursor
+        return connection, cursor, key
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -228,7 +240,7 @@ def executed(
     With a `token`, the statement can be cancelled meanwhile by `cancel_query` from any worker."""
     context = {"query_token": token} if token else {}
     context |= details
-    connection, cursor = _start(settings, user, *query, context, token)
+    connection, cursor, key = _start(settings, user, *query, context, token)
     finished = False
     try:
         yield Rows(cursor, context)
@@ -236,7 +248,7 @@ def executed(
     finally:
         if finished:
             cursor.close()
-            _cache.give_back(ConnectionCache.key(user), connection, settings.sql_pool_per_user)
+            _cache.give_back(key, connection, settings.sql_pool_per_user)
         else:
             _close_quietly(connection)
 

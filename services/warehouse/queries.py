@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import logging
 import time
 import uuid
@@ -12,11 +10,11 @@ from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from core.identity import UserIdentity
+from core.identity import APP_IDENTITY, UserIdentity
 from core.settings import Settings
 from services import catalog, workspace
 from services.errors import translated
-from services.warehouse import cancel, connections, sql
+from services.warehouse import cancel, connections, export, sql
 from services.warehouse.sql import EXPORT_MAX_ROWS, Filter, Page, Sort, TableRef
 from services.warehouse.views import TableView
 
@@ -25,7 +23,6 @@ COLUMNS_TTL_SECONDS = 60
 MAX_CACHED_TABLES = 512
 # Rows read from the warehouse, and written as CSV, at a time: an export never holds all its rows.
 EXPORT_BATCH_ROWS = 1000
-APP_IDENTITY = UserIdentity(user_id="app-service-principal", email=None, user_name=None, workspace_user=None)
 
 
 @dataclass(frozen=True)
@@ -65,7 +62,7 @@ _columns_cache: dict[tuple[str, str], tuple[float, dict[str, str]]] = {}
 
 def table_columns(*, settings: Settings, user: UserIdentity, table: TableRef) -> dict[str, str]:
     """The table's real columns and their types, as Unity Catalog tells this user (cached a minute)."""
-    cache_key = (connections.ConnectionCache.key(user), table.full_name)
+    cache_key = (user.user_id, table.full_name)  # what Unity Catalog shows depends on who asks
     cached = _columns_cache.get(cache_key)
     if cached and time.monotonic() - cached[0] < COLUMNS_TTL_SECONDS:
         return cached[1]
@@ -103,7 +100,7 @@ def query_page(
     sort: Sort | None = None,
     query_token: str | None = None,
 ) -> QueryResult:
-    """One page of the table (limit 1..1000 from offset >= 0), filtered and sorted on the warehouse;
+    """One page of the table (limit 1..1000 from offset 0..MAX_OFFSET), filtered and sorted on the warehouse;
     a `query_token` lets `cancel_query` stop it while it runs."""
     page = Page(limit, offset)  # checked before anything is asked of Unity Catalog
     columns = table_columns(settings=settings, user=user, table=table)
@@ -188,22 +185,32 @@ def aggregate_view(
 
 
 def _csv_pieces(
-    settings: Settings, user: UserIdentity, query: sql.Statement, table: TableRef
+    settings: Settings,
+    user: UserIdentity,
+    query: sql.Statement,
+    table: TableRef,
+    columns: dict[str, str],
+    max_bytes: int,
 ) -> Generator[str, None, None]:
-    """An empty string once the statement has run, then the CSV in pieces of EXPORT_BATCH_ROWS rows.
+    """An empty string once the statement has run, then the CSV in pieces of EXPORT_BATCH_ROWS rows, ending
+    after the last whole row within `max_bytes`.
 
-    The connection goes back to the cache when the last piece is read, or is closed if the reader stops."""
-    with connections.executed(settings, user, query, details=table.details) as result:
+    The user holds an export slot meanwhile. The connection goes back to the cache when the last piece is read,
+    or is closed if the reader stops."""
+    with export.slots.taken(user.user_id), connections.executed(settings, user, query, details=table.details) as rows:
         yield ""
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(result.columns)
-        while batch := result.fetch(EXPORT_BATCH_ROWS):
-            writer.writerows([_value(v) for v in row] for row in batch)
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-        yield buffer.getvalue()
+        text_indexes = export.text_columns(columns)
+        pending = export.render_header(list(columns))  # sent with the first rows
+        room = max_bytes - len(pending.encode())
+        while batch := rows.fetch(EXPORT_BATCH_ROWS):
+            text, size, fitted = export.render_within(batch, text_indexes, room)
+            pending, room = pending + text, room - size
+            if fitted < len(batch):
+                log.warning("export stopped at its byte cap", extra={"table": table.full_name, "max_bytes": max_bytes})
+                break
+            yield pending
+            pending = ""
+        yield pending
 
 
 def export_csv(
@@ -214,12 +221,15 @@ def export_csv(
     filters: Sequence[Filter] = (),
     sort: Sort | None = None,
     max_rows: int = EXPORT_MAX_ROWS,
+    max_bytes: int = export.EXPORT_MAX_BYTES,
 ) -> Generator[str, None, None]:
-    """The filtered query as CSV, header first, at most `max_rows` rows, read and produced in pieces."""
+    """The filtered query as formula-safe CSV (see `export`), header first, at most `max_rows` rows and
+    `max_bytes` bytes (whole rows), read and produced in pieces; at most MAX_EXPORTS_PER_USER at once per user."""
     columns = table_columns(settings=settings, user=user, table=table)
-    query = sql.select_export(table, columns, filters=filters, sort=sort, max_rows=max_rows)
-    pieces = _csv_pieces(settings, user, query, table)
-    # Run the statement now: a refused query is then an error response, not a download that breaks off.
+    query = sql.select_export(table, columns, filters=filters, sort=sort, max_rows=max_rows, as_text=True)
+    pieces = _csv_pieces(settings, user, query, table, columns, max_bytes)
+    # Run the statement now: a refused query (or one too many) is then an error response, not a download that
+    # breaks off.
     next(pieces)
     return pieces
 
@@ -233,7 +243,7 @@ def cancel_query(*, settings: Settings, user: UserIdentity, query_token: str) ->
     if found is None:
         return False
     statement_id, owner = found
-    if owner != connections.ConnectionCache.key(user):
+    if owner != user.user_id:  # ownership is the user id, whatever token (or none) they hold
         return False
     with translated("warehouse", action="statement.cancel", details={"statement_id": statement_id}):
         workspace.user_client(settings, user).statement_execution.cancel_execution(statement_id)

@@ -1,8 +1,9 @@
 """The SELECT statements the app sends to the warehouse, built without any I/O.
 
-Only SELECT is ever built here. A table name is checked against a strict pattern; a column name is
-checked against the table's real columns; every identifier is quoted by `quote_identifier`, and every
-value is a bound parameter, never part of the text.
+Only SELECT is ever built here. A table name is checked against a strict pattern (`catalog.checked_name`);
+a column name is checked against the table's real columns; every identifier, wherever it comes from (the
+caller, or Unity Catalog's metadata), is quoted by `quote_identifier` alone, and every value is a bound
+parameter, never part of the text.
 """
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
 from core.errors import InvalidInput
+from core.limits import MAX_OFFSET
+from services.catalog import checked_name
 
-# ASCII letters, digits, underscore and hyphen: quotes, backticks, semicolons, comments, spaces and unicode
-# look-alikes never reach SQL, even quoted.
-IDENTIFIER = re.compile(r"^(?!.*--)[A-Za-z0-9_][A-Za-z0-9_-]{0,254}$")
 Operator = Literal["=", "!=", "<", "<=", ">", ">=", "contains", "starts_with", "is_null", "not_null"]
 OPERATORS: tuple[str, ...] = get_args(Operator)
 Aggregation = Literal["count", "sum", "avg", "min", "max"]
@@ -29,9 +29,17 @@ MAX_CHART_GROUPS = 1000
 EXPORT_MAX_ROWS = 50_000
 INTEGERS = ("int", "bigint", "smallint", "tinyint", "long", "short", "byte")
 NUMERIC = (*INTEGERS, "double", "float", "decimal")
+# The numeric types by their exact base name ("decimal(18,2)" is a decimal, "interval day" is not an int).
+NUMERIC_TYPES = frozenset({*NUMERIC, "integer", "real", "dec", "numeric"})
 # A table's columns as Unity Catalog names them: name -> lower-case type ("bigint", "timestamp", ...).
 Columns = Mapping[str, str]
 Statement = tuple[str, dict[str, Any]]
+
+
+def is_numeric(kind: str) -> bool:
+    """Whether a column of this Unity Catalog type (as `table_columns` gives it) holds numbers."""
+    base = re.match(r"[a-z_]+", kind.strip().lower())
+    return base is not None and base.group(0) in NUMERIC_TYPES
 
 
 def quote_identifier(name: str) -> str:
@@ -48,17 +56,14 @@ class TableRef:
     table: str
 
     def __post_init__(self) -> None:
-        for part, value in (("catalog", self.catalog), ("schema", self.schema), ("table", self.table)):
-            if not IDENTIFIER.match(value or ""):
-                raise InvalidInput(
-                    f"Invalid {part} name {value[:80]!r}: use letters, digits, '_' or '-'.",
-                    technical_details={"field": part},
-                )
+        checked_name(self.catalog, "catalog")
+        checked_name(self.schema, "schema")
+        checked_name(self.table, "table")
 
     @classmethod
     def parse(cls, full_name: str) -> TableRef:
         """The reference named by `catalog.schema.table`."""
-        parts = (full_name or "").split(".")
+        parts = (full_name if isinstance(full_name, str) else "").split(".")
         if len(parts) != 3:
             raise InvalidInput("A table is named catalog.schema.table.", technical_details={"field": "table"})
         return cls(*parts)
@@ -96,7 +101,7 @@ class Sort:
 
 @dataclass(frozen=True)
 class Page:
-    """Which rows of the result: `limit` (1..MAX_LIMIT) from `offset` (0 or more)."""
+    """Which rows of the result: `limit` (1..MAX_LIMIT) from `offset` (0..MAX_OFFSET)."""
 
     limit: int = 100
     offset: int = 0
@@ -105,15 +110,16 @@ class Page:
         # Both are written into the statement as numbers, so they must be ints of the allowed range.
         if not isinstance(self.limit, int) or not 1 <= self.limit <= MAX_LIMIT:
             raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}.", technical_details={"field": "limit"})
-        if not isinstance(self.offset, int) or self.offset < 0:
-            raise InvalidInput("offset must be 0 or more.", technical_details={"field": "offset"})
+        if not isinstance(self.offset, int) or not 0 <= self.offset <= MAX_OFFSET:
+            raise InvalidInput(f"offset must be from 0 to {MAX_OFFSET}.", technical_details={"field": "offset"})
 
 
 def column(name: str, columns: Columns) -> str:
     """The quoted column, if the table has it; else InvalidInput naming the table's columns."""
-    if name not in columns:
+    if not isinstance(name, str) or name not in columns:
         raise InvalidInput(
-            f"The table has no column {name[:80]!r}.", technical_details={"field": "column", "columns": list(columns)}
+            f"The table has no column {str(name)[:80]!r}.",
+            technical_details={"field": "column", "columns": list(columns)},
         )
     return quote_identifier(name)
 
@@ -187,9 +193,16 @@ def order_by(sort: Sort | None, columns: Columns) -> str:
     return " ORDER BY " + ", ".join([first, *rest])
 
 
-def _select(table: TableRef, columns: Columns, filters: Sequence[Filter], sort: Sort | None) -> Statement:
+def _select(
+    table: TableRef, columns: Columns, filters: Sequence[Filter], sort: Sort | None, *, as_text: bool = False
+) -> Statement:
     conditions, parameters = where(filters, columns)
-    select = ", ".join(quote_identifier(name) for name in columns)
+    # As text, each column but the numeric ones is CAST to STRING, without an alias: ORDER BY and WHERE then
+    # still name the table's own columns, not the strings.
+    select = ", ".join(
+        quote_identifier(name) if not as_text or is_numeric(kind) else f"CAST({quote_identifier(name)} AS STRING)"
+        for name, kind in columns.items()
+    )
     return f"SELECT {select} FROM {table.quoted}{conditions}{order_by(sort, columns)}", parameters  # noqa: S608
 
 
@@ -208,11 +221,13 @@ def select_export(
     filters: Sequence[Filter] = (),
     sort: Sort | None = None,
     max_rows: int = EXPORT_MAX_ROWS,
+    as_text: bool = False,
 ) -> Statement:
-    """The filtered, sorted table, at most `max_rows` rows."""
+    """The filtered, sorted table, at most `max_rows` rows; `as_text` asks for every column but the numeric ones
+    as the warehouse writes it as a STRING (what a CSV holds), so the client parses no timestamp or date."""
     if not isinstance(max_rows, int) or max_rows < 1:
         raise InvalidInput("max_rows must be 1 or more.", technical_details={"field": "max_rows"})
-    statement, parameters = _select(table, columns, filters, sort)
+    statement, parameters = _select(table, columns, filters, sort, as_text=as_text)
     return f"{statement} LIMIT {max_rows}", parameters
 
 

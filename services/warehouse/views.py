@@ -1,16 +1,50 @@
-"""What the Data page shows of a table: a typed value with pure transitions, held by the browser as a dict."""
+"""What the Data page shows of a table: a typed value with pure transitions, held by the browser as a dict.
+
+The browser may send the dict back altered, so every field of a view is checked when it is built, and a
+view that is not valid is InvalidInput naming the field: a 400 or an error banner, never a traceback.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from services.warehouse.sql import Filter, Sort, TableRef
+from core.errors import InvalidInput
+from core.limits import MAX_OFFSET
+from services.warehouse.sql import MAX_FILTERS, MAX_LIMIT, OPERATORS, Filter, Sort, TableRef
 
 NO_VALUE_OPERATORS = ("is_null", "not_null")
+TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+MAX_COLUMN_CHARS = 255  # Unity Catalog's longest name
+DEFAULT_PAGE_SIZE = 100
+FILTER_KEYS = frozenset({"column", "operator", "value"})
+SORT_KEYS = frozenset({"column", "direction"})
+
+
+def _invalid(field_name: str, message: str) -> InvalidInput:
+    return InvalidInput(message, technical_details={"field": field_name})
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_column(value: object) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= MAX_COLUMN_CHARS
+
+
+def page_size_of(value: object) -> int:
+    """The rows per page a picker's value asks for (100 when it has none); InvalidInput naming page_size."""
+    if value is None or value == "":
+        return DEFAULT_PAGE_SIZE
+    text = str(value) if _is_int(value) or isinstance(value, str) else ""
+    if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
+        raise _invalid("page_size", f"Rows per page must be a whole number from 1 to {MAX_LIMIT}.")
+    return int(text)
 
 
 def new_token() -> str:
@@ -31,6 +65,29 @@ class TableView:
     filters: tuple[Filter, ...] = ()
     sort: Sort | None = None
     token: str | None = field(default_factory=new_token)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.table, str):
+            raise _invalid("table", "A table is named catalog.schema.table.")
+        try:
+            TableRef.parse(self.table)
+        except InvalidInput as error:  # named by the part at fault; the view's field is `table`
+            raise _invalid("table", error.message) from None
+        if not _is_int(self.limit) or not 1 <= self.limit <= MAX_LIMIT:
+            raise _invalid("limit", f"limit must be a whole number from 1 to {MAX_LIMIT}.")
+        if not _is_int(self.offset) or not 0 <= self.offset <= MAX_OFFSET:
+            raise _invalid("offset", f"offset must be a whole number from 0 to {MAX_OFFSET}.")
+        if len(self.filters) > MAX_FILTERS:
+            raise _invalid("filters", f"At most {MAX_FILTERS} filters.")
+        for item in self.filters:
+            if not _is_column(item.column) or item.operator not in OPERATORS:
+                raise _invalid("filters", "Each filter names a column and one of the operators.")
+            if item.value is not None and not isinstance(item.value, str | int | float | bool):
+                raise _invalid("filters", "A filter's value is a string, a number, true or false.")
+        if self.sort is not None and (not _is_column(self.sort.column) or self.sort.direction not in ("asc", "desc")):
+            raise _invalid("sort", "The sort names a column and a direction, asc or desc.")
+        if self.token is not None and not (isinstance(self.token, str) and TOKEN.fullmatch(self.token)):
+            raise _invalid("token", "The query token is not valid.")
 
     @classmethod
     def open(cls, table: str, limit: int = 100) -> TableView:
@@ -99,20 +156,42 @@ class TableView:
         }
 
     @classmethod
-    def from_store(cls, data: Mapping[str, Any] | None) -> TableView | None:
-        """The view a Dash store holds, or None when it holds none."""
-        if not data or not data.get("table"):
+    def from_store(cls, data: object) -> TableView | None:
+        """The view a Dash store holds, or None when it holds none; InvalidInput naming the field that is
+        not valid (the store is the browser's, which may alter it)."""
+        if not data:
             return None
-        sort = data.get("sort")
+        if not isinstance(data, Mapping):
+            raise _invalid("state", "The Data page's state is not valid: reload the page.")
+        if not data.get("table"):
+            return None
         return cls(
             table=data["table"],
-            limit=int(data.get("limit", 100)),
-            offset=int(data.get("offset", 0)),
-            filters=tuple(Filter(f["column"], f["operator"], f.get("value")) for f in data.get("filters", [])),
-            sort=Sort(sort["column"], sort["direction"]) if sort else None,
+            limit=data.get("limit", DEFAULT_PAGE_SIZE),
+            offset=data.get("offset", 0),
+            filters=_filters_from_store(data.get("filters")),
+            sort=_sort_from_store(data.get("sort")),
             # A view stored without a token runs its query without one (it cannot be cancelled).
             token=data.get("token"),
         )
+
+
+def _filters_from_store(raw: object) -> tuple[Filter, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or len(raw) > MAX_FILTERS:
+        raise _invalid("filters", f"filters is a list of at most {MAX_FILTERS} conditions.")
+    if not all(isinstance(f, Mapping) and {"column", "operator"} <= f.keys() <= FILTER_KEYS for f in raw):
+        raise _invalid("filters", "Each filter is {column, operator, value}.")
+    return tuple(Filter(f["column"], f["operator"], f.get("value")) for f in raw)
+
+
+def _sort_from_store(raw: object) -> Sort | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping) or raw.keys() != SORT_KEYS:
+        raise _invalid("sort", "The sort is {column, direction}.")
+    return Sort(raw["column"], raw["direction"])
 
 
 def _filter_dicts(filters: Sequence[Filter]) -> list[dict[str, Any]]:

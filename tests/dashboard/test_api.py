@@ -2,7 +2,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from flask.testing import FlaskClient
+
+from core.settings import Settings
+from dashboard import create_app
+
+
+@pytest.fixture(scope="module")
+def fallback_client(settings: Settings) -> FlaskClient:
+    """A client of the app configured with ALLOW_APP_IDENTITY_FALLBACK on."""
+    return create_app(settings.model_copy(update={"allow_app_identity_fallback": True})).server.test_client()
 
 
 def test_openapi_document_is_generated_from_the_code(
@@ -46,11 +56,27 @@ def test_user_me_for_two_users(client: FlaskClient, headers_for: Callable[..., d
 
 
 def test_user_me_without_a_user_token_uses_the_service_principal(
-    client: FlaskClient, headers_for: Callable[..., dict[str, str]]
+    fallback_client: FlaskClient, headers_for: Callable[..., dict[str, str]]
 ) -> None:
-    body = client.get("/api/user/me", headers=headers_for("carol@example.com", with_token=False)).get_json()
+    """Only where ALLOW_APP_IDENTITY_FALLBACK lets the app's service principal act for everyone (see below)."""
+    body = fallback_client.get("/api/user/me", headers=headers_for("carol@example.com", with_token=False)).get_json()
     assert body["user_id"] == "carol@example.com"
     assert body["on_behalf_of_user"] is False
+    # SCIM Me as the app would describe the app: only the forwarded identity is answered.
+    assert body["display_name"] == "carol@example.com"
+    assert body["groups"] == []
+    assert body["workspace_user_id"] is None
+
+
+def test_user_me_without_a_user_token_is_refused_by_default(
+    client: FlaskClient, headers_for: Callable[..., dict[str, str]]
+) -> None:
+    response = client.get("/api/user/me", headers=headers_for("carol@example.com", with_token=False))
+    assert response.status_code == 403
+    body = response.get_json()
+    assert body["error_code"] == "USER_AUTHORIZATION_REQUIRED"
+    assert "user_api_scopes" in body["message"]
+    assert body["technical_details"]["header"] == "X-Forwarded-Access-Token"
 
 
 def test_a_token_the_workspace_refuses_gives_ec003(

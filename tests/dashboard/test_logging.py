@@ -61,10 +61,12 @@ def test_secrets_are_redacted_wherever_they_appear(json_logs: Callable[[], list[
         log.warning("connect password=hunter2 client_secret=s3cr3t!")
         log.warning("headers", extra={"headers": {"Authorization": "Basic dXNlcjpwYXNz", "Accept": "*/*"}})
         log.warning("pg", extra={"pg_password": "plain", "access_token": "tok"})
+        log.warning("a Lakebase credential lbt-Zm9vYmFyYmF6cXV4 was fetched")  # a local Lakebase token
     finally:
         request_id_var.reset(token)
     text = str(json_logs())
-    for secret in ("abc.def-ghi_jkl", "dapi0123456789abcdef", "hunter2", "s3cr3t!", "dXNlcjpwYXNz", "plain", "tok'"):
+    secrets = ("abc.def-ghi_jkl", "dapi0123456789abcdef", "hunter2", "s3cr3t!", "dXNlcjpwYXNz", "plain", "tok'")
+    for secret in (*secrets, "Zm9vYmFyYmF6cXV4"):
         assert secret not in text, secret
     assert REDACTED in text
     assert "*/*" in text  # what is not secret stays readable

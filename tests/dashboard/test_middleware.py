@@ -7,6 +7,10 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from core.settings import Settings
+from dashboard import create_app
+from dashboard.middleware import user_id_from_headers
+
 
 def test_request_id_from_the_proxy_is_echoed(client: FlaskClient, headers_for: Callable[..., dict[str, str]]) -> None:
     headers = headers_for() | {"X-Request-Id": "proxy-req-42"}
@@ -60,7 +64,9 @@ def test_health_endpoints_need_no_identity(client: FlaskClient) -> None:
     assert client.get("/readyz").status_code in (200, 503)
 
 
-def test_user_id_header_alone_identifies(client: FlaskClient) -> None:
+def test_user_id_header_alone_identifies(settings_with: Callable[..., Settings]) -> None:
+    # Without a forwarded token /api/user/me answers only when the app may act for the user.
+    client = create_app(settings_with(allow_app_identity_fallback=True)).server.test_client()
     response = client.get("/api/user/me", headers={"X-Forwarded-User": "6100000000000003@1000000000000001"})
     assert response.status_code == 200
     assert response.get_json()["user_id"] == "6100000000000003@1000000000000001"
@@ -129,3 +135,46 @@ def test_broken_callback_request_gets_no_stack_trace(
     text = response.get_data(as_text=True)
     assert "Traceback" not in text
     assert response.get_json()["error_code"]
+
+
+# One rule makes the user id from either header: trimmed, lower-cased, and validated the same way.
+@pytest.mark.parametrize(
+    ("headers", "user_id"),
+    [
+        ({"X-Forwarded-Email": "Alice@Example.COM"}, "alice@example.com"),
+        ({"X-Forwarded-Email": "  alice@example.com\t"}, "alice@example.com"),
+        ({"X-Forwarded-User": "6100000000000003@1000000000000001"}, "6100000000000003@1000000000000001"),
+        ({"X-Forwarded-User": "  AbC-User@Workspace "}, "abc-user@workspace"),
+        ({"X-Forwarded-User": "ALICE@EXAMPLE.COM"}, "alice@example.com"),
+        # Email wins when both are there, whatever their case.
+        ({"X-Forwarded-Email": "ALICE@example.com", "X-Forwarded-User": "Someone-Else"}, "alice@example.com"),
+        ({"X-Forwarded-Email": "  ", "X-Forwarded-User": " Bob-42 "}, "bob-42"),
+    ],
+)
+def test_the_user_id_is_the_same_whichever_header_carries_it(
+    client: FlaskClient, json_logs: Callable[[], list[dict[str, Any]]], headers: dict[str, str], user_id: str
+) -> None:
+    # Any route behind the identity check: its access line names the user id the request runs as.
+    response = client.get("/api/does-not-exist", headers=headers)
+    assert response.status_code == 404, response.get_json()
+    (access,) = [line for line in json_logs() if line["message"] == "request completed"]
+    assert access["user_id"] == user_id
+
+
+@pytest.mark.parametrize("header", ["X-Forwarded-Email", "X-Forwarded-User"])
+@pytest.mark.parametrize(
+    "value",
+    ["alice @example.com", "alice@example.com\x07", "a" * 400 + "@example.com", "alice\u00a0@example.com"],
+)
+def test_both_identity_headers_are_validated_the_same_way(client: FlaskClient, header: str, value: str) -> None:
+    response = client.get("/api/user/me", headers={header: value})
+    assert response.status_code == 401
+    body = response.get_json()
+    assert body["error_code"] == "AUTH_REQUIRED"
+    assert body["technical_details"]["header"] == header
+
+
+def test_the_rule_is_one_function() -> None:
+    assert user_id_from_headers(email=" Carol@Example.com ", workspace_user=None) == "carol@example.com"
+    assert user_id_from_headers(email=None, workspace_user=" Carol@Example.com ") == "carol@example.com"
+    assert user_id_from_headers(email=None, workspace_user=None) is None

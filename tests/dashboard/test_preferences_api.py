@@ -10,11 +10,17 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from core.errors import InvalidInput
+from core.identity import UserIdentity
+from core.limits import MAX_JSON_DEPTH
+from core.settings import Settings
 from local_workspace.lakebase import LocalLakebase
+from services import preferences
 from services.preferences import MAX_VALUE_BYTES
 
 pytestmark = pytest.mark.usefixtures("clean_lakebase")
 Headers = Callable[..., dict[str, str]]
+ALICE = UserIdentity(user_id="alice@example.com", email="alice@example.com", user_name=None, workspace_user=None)
 
 
 def _save(client: FlaskClient, headers: dict[str, str], key: str, value: Any) -> Any:
@@ -169,3 +175,56 @@ def test_outage_mid_stream_then_recovery_loses_no_acknowledged_write(
         assert set(body) == {"error_code", "message", "technical_details", "retry_after"}
     stored = {row[0] for row in _rows(local_lakebase)}
     assert set(acknowledged) <= stored
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "path"),
+    [
+        ("favorite_tables", {"tables": ["samples.nyctaxi.trips\ud800"]}, "tables.0"),
+        ("favorite_tables", {"tables": ["samples.nyctaxi.trips", "a.b.c\x00"]}, "tables.1"),
+        ("favorite_tables", {"tables": ["\udfff.b.c"]}, "tables.0"),
+        ("dashboard_layout", {"last_table": "a.b.c\x00"}, "last_table"),
+        ("theme", {"mode": "dark\x00"}, "mode"),
+        ("theme", {"mo\ud800de": "dark"}, "mo\\ud800de"),
+        ("dashboard_layout", {"chart": {"chart_type": "\x00"}}, "chart.chart_type"),
+    ],
+)
+def test_nul_or_a_lone_surrogate_anywhere_in_a_value_is_a_400_naming_it(
+    client: FlaskClient, headers_for: Headers, local_lakebase: LocalLakebase, key: str, value: Any, path: str
+) -> None:
+    # Postgres JSONB cannot store NUL, and a lone surrogate has no UTF-8 encoding: refused before either.
+    response = _save(client, headers_for(), key, value)
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    body = response.get_json()
+    assert body["error_code"] == "INVALID_INPUT"
+    assert body["technical_details"]["field"] == "preference_value"
+    assert body["technical_details"]["path"] == path
+    assert "Traceback" not in response.get_data(as_text=True)
+    assert _rows(local_lakebase) == []
+
+
+@pytest.mark.parametrize(
+    "text", ['{"theme": {"mode": "dark\\u0000"}}', '{"favorite_tables": {"tables": ["a.b.\\ud800"]}}']
+)
+def test_the_json_editor_refuses_nul_and_lone_surrogates(
+    settings: Settings, local_lakebase: LocalLakebase, text: str
+) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        preferences.replace_preferences(settings=settings, user=ALICE, document=preferences.parse_document(text))
+    assert refused.value.technical_details["field"] == "preference_value"
+    assert _rows(local_lakebase) == []
+
+
+def test_the_json_editor_refuses_a_document_nested_too_deep() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        preferences.parse_document("[" * 100_000 + "]" * 100_000)
+    assert refused.value.technical_details == {"field": "document", "max_depth": MAX_JSON_DEPTH}
+
+
+def test_a_value_nested_too_deep_is_refused_by_the_service(settings: Settings) -> None:
+    deep: dict[str, Any] = {}
+    for _ in range(5000):
+        deep = {"a": deep}
+    with pytest.raises(InvalidInput) as refused:
+        preferences.validate_value("theme", deep)
+    assert refused.value.technical_details["max_depth"] == MAX_JSON_DEPTH

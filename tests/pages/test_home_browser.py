@@ -9,7 +9,11 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from tests.conftest import RunningServer
+from core.settings import Settings
+from dashboard import create_app
+from local_workspace.identities import Directory
+from local_workspace.proxy import AppsProxy
+from tests.conftest import RunningServer, serve_in_thread
 from tests.pages.browser import switch_user
 
 pytestmark = pytest.mark.browser
@@ -33,6 +37,40 @@ def test_home_shows_the_forwarded_user_and_live_status(app_through_proxy: tuple[
     assert "Reachable" in browser.find_element('[data-integration="workspace"]').text
     assert "dapi-local-alice-0001" not in browser.driver.page_source
     assert browser.get_logs() == [] or all(entry["level"] != "SEVERE" for entry in browser.get_logs())
+
+
+def test_home_says_the_users_own_token_acts(app_through_proxy: tuple[Any, RunningServer]) -> None:
+    browser, _ = app_through_proxy
+    browser.wait_for_text_to_equal("#home-user-obo", "Yes, with your forwarded token", timeout=15)
+
+
+@pytest.mark.parametrize(
+    ("fallback", "shown"),
+    [
+        (False, "No: refused — user authorization is not enabled"),
+        (True, "No: the app's service principal acts for everyone (ALLOW_APP_IDENTITY_FALLBACK)"),
+    ],
+)
+def test_home_without_user_authorization_says_who_acts(
+    settings: Settings, directory: Directory, dash_br: Any, fallback: bool, shown: str
+) -> None:
+    """Behind a proxy that forwards no token (an app deployed without user_api_scopes)."""
+    app = serve_in_thread(create_app(settings.model_copy(update={"allow_app_identity_fallback": fallback})).server)
+    proxy = serve_in_thread(AppsProxy(app.url, directory, user_authorization=False))
+    try:
+        dash_br.server_url = proxy.url
+        dash_br.wait_for_text_to_equal("#home-user-email", "alice@example.com", timeout=15)
+        dash_br.wait_for_text_to_equal("#home-user-obo", shown, timeout=15)
+        if fallback:
+            assert not dash_br.driver.find_elements(By.CSS_SELECTOR, "#home-user .alert-danger")
+        else:
+            dash_br.wait_for_contains_text("#home-user .alert-danger", "USER_AUTHORIZATION_REQUIRED", timeout=15)
+            assert "user_api_scopes in databricks.yml" in dash_br.find_element("#home-user .alert-danger").text
+        # The app's own probes still act as the app: the warehouse answers on the status card.
+        dash_br.wait_for_element('[data-integration="warehouse"][data-state="up"]', timeout=15)
+    finally:
+        proxy.stop()
+        app.stop()
 
 
 def test_switching_user_in_the_proxy_changes_who_is_shown(app_through_proxy: tuple[Any, RunningServer]) -> None:

@@ -33,7 +33,7 @@ def workspace_environment(
 
 def snapshot(warehouse: LocalWarehouse, catalog: str) -> dict[str, list[tuple[object, ...]]]:
     return {
-        f"{schema}.{table}": warehouse.query(f"SELECT * FROM {catalog}.{schema}.{table} ORDER BY ALL")  # noqa: S608
+        f"{schema}.{table}": warehouse.query(f"SELECT * FROM {catalog}.{schema}.{table} ORDER BY ALL")
         for schema, table, *_ in TABLES
     }
 

@@ -265,9 +265,13 @@ def test_one_users_history_is_invisible_to_another(settings: Settings, taxi_rows
     assert len(history(settings, ALICE)) == 2
 
 
-def test_without_a_forwarded_token_the_service_principal_invokes(settings: Settings, taxi_rows: pd.DataFrame) -> None:
+def test_without_a_forwarded_token_the_service_principal_invokes(settings_with: Any, taxi_rows: pd.DataFrame) -> None:
     no_token = user("alice@example.com", None)
-    result = invoke(settings, {"dataframe_records": taxi_rows.head(2).to_dict(orient="records")}, who=no_token)
+    result = invoke(
+        settings_with(allow_app_identity_fallback=True),
+        {"dataframe_records": taxi_rows.head(2).to_dict(orient="records")},
+        who=no_token,
+    )
     assert result.status == "SUCCESS"
     assert len(result.predictions) == 2
 

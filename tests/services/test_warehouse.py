@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
+from unittest.mock import ANY
 
 import duckdb
 import pytest
 
-from core.errors import CatalogPermissionDenied, InvalidInput, NotFound
-from core.identity import UserIdentity
+from core.errors import CatalogPermissionDenied, InvalidInput, NotFound, UserAuthorizationRequired
+from core.identity import APP_IDENTITY, UserIdentity
+from core.limits import MAX_OFFSET
 from core.settings import Settings
 from local_workspace.warehouse import LocalWarehouse
 from services import warehouse
@@ -91,7 +94,7 @@ def test_each_filter_operator(
     settings: Settings, local_warehouse: LocalWarehouse, item: Filter, where: str, params: list[Any]
 ) -> None:
     result = warehouse.query_page(settings=settings, user=ALICE, table=TRIPS, limit=1000, filters=[item])
-    expected = duck(local_warehouse, f"SELECT count(*) FROM samples.nyctaxi.trips WHERE {where}", params)[0][0]  # noqa: S608 (constants of the test table)
+    expected = duck(local_warehouse, f"SELECT count(*) FROM samples.nyctaxi.trips WHERE {where}", params)[0][0]
     assert result.row_count == min(expected, 1000)
 
 
@@ -126,6 +129,15 @@ def test_a_filter_or_sort_on_a_column_the_table_lacks_is_invalid(settings: Setti
 def test_pagination_limits(settings: Settings, limit: int, offset: int) -> None:
     with pytest.raises(InvalidInput):
         warehouse.query_page(settings=settings, user=ALICE, table=TRIPS, limit=limit, offset=offset)
+
+
+@pytest.mark.parametrize("offset", [MAX_OFFSET + 1, 2**63, 2**64])
+def test_an_offset_past_the_bound_is_refused_before_the_warehouse_is_asked(settings: Settings, offset: int) -> None:
+    """2**63 reached the warehouse as an OFFSET literal it could not hold: a 503 instead of a 400."""
+    with pytest.raises(InvalidInput) as refused:
+        warehouse.query_page(settings=settings, user=ALICE, table=TRIPS, offset=offset)
+    assert refused.value.technical_details["field"] == "offset"
+    assert warehouse.query_page(settings=settings, user=ALICE, table=TRIPS, limit=1, offset=MAX_OFFSET).rows == []
 
 
 @pytest.mark.parametrize("query_token", [None, "cancellable-query"])
@@ -241,3 +253,76 @@ def test_a_running_query_is_cancelled_on_the_warehouse_by_its_owner_only(
     assert time.monotonic() - started < 4  # stopped, not waited out
     assert registry.find("tok-1") is None
     assert warehouse.cancel_query(settings=settings, user=ALICE, query_token="tok-1") is False
+
+
+CUSTOMER = TableRef("samples", "tpch", "customer")  # hidden from Bob (local_workspace/grants.toml)
+TOKENLESS_BOB = user("bob@example.com", None)
+TOKENLESS_ALICE = user("alice@example.com", None)
+
+
+def test_without_a_token_bob_cannot_read_the_table_hidden_from_him(settings: Settings) -> None:
+    """No forwarded token no longer means the service principal (which reads everything) acts for him."""
+    for attempt in (
+        lambda: warehouse.query_page(settings=settings, user=TOKENLESS_BOB, table=CUSTOMER, query_token="tok-bob"),
+        lambda: warehouse.run_query(
+            settings=settings, user=TOKENLESS_BOB, statement="SELECT * FROM samples.tpch.customer", parameters={}
+        ),
+        lambda: "".join(warehouse.export_csv(settings=settings, user=TOKENLESS_BOB, table=CUSTOMER)),
+        lambda: warehouse.connect(settings, TOKENLESS_BOB),
+    ):
+        with pytest.raises(UserAuthorizationRequired) as refused:
+            attempt()
+        assert refused.value.technical_details["header"] == "X-Forwarded-Access-Token"
+
+
+def test_with_the_fallback_on_a_tokenless_user_acts_as_the_app(settings_with: Callable[..., Settings]) -> None:
+    fallback = settings_with(allow_app_identity_fallback=True)
+    assert warehouse.query_page(settings=fallback, user=TOKENLESS_BOB, table=CUSTOMER, limit=3).row_count == 3
+
+
+def test_the_apps_own_identity_runs_as_the_service_principal(settings: Settings) -> None:
+    assert warehouse.ping(settings).endswith("answers")
+    _, rows = warehouse.run_query(
+        settings=settings, user=APP_IDENTITY, statement="SELECT count(*) FROM samples.tpch.customer", parameters={}
+    )
+    assert rows[0][0] > 0
+
+
+def test_connections_are_kept_by_user_id_and_token_never_shared(settings: Settings) -> None:
+    key = warehouse.connections.ConnectionCache.connection_key
+    assert key(settings, TOKENLESS_ALICE, as_app=True) != key(settings, TOKENLESS_BOB, as_app=True)
+    assert key(settings, ALICE, as_app=False) != key(settings, TOKENLESS_ALICE, as_app=True)
+    assert key(settings, ALICE, as_app=False) != key(settings, user("alice@example.com", "dapi-other"), as_app=False)
+    assert key(settings, ALICE, as_app=False) == key(settings, ALICE, as_app=False)
+    assert "dapi-local-alice-0001" not in key(settings, ALICE, as_app=False)
+
+
+def test_tokenless_users_with_the_fallback_cannot_cancel_each_others_queries(
+    settings_with: Callable[..., Settings], local_warehouse: LocalWarehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every tokenless user acts as the service principal: ownership must still be the user id, not a key
+    derived from the one token they share."""
+    fallback = settings_with(allow_app_identity_fallback=True)
+    monkeypatch.setattr(local_warehouse, "min_statement_seconds", 5.0)
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append(
+                warehouse.query_page(settings=fallback, user=TOKENLESS_ALICE, table=TRIPS, query_token="tok-shared")
+            )
+        except warehouse.QueryCancelled as error:
+            outcome.append(error)
+
+    worker = threading.Thread(target=run)
+    started = time.monotonic()
+    worker.start()
+    while warehouse._registry(fallback).find("tok-shared") is None:
+        assert time.monotonic() - started < 5, "the statement was never registered"
+        time.sleep(0.02)
+    assert warehouse._registry(fallback).find("tok-shared") == (ANY, "alice@example.com")
+    assert warehouse.cancel_query(settings=fallback, user=TOKENLESS_BOB, query_token="tok-shared") is False
+    assert warehouse.cancel_query(settings=fallback, user=TOKENLESS_ALICE, query_token="tok-shared") is True
+    worker.join(timeout=10)
+    assert isinstance(outcome[0], warehouse.QueryCancelled)
+    assert time.monotonic() - started < 4

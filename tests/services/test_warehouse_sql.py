@@ -164,7 +164,7 @@ def test_a_hostile_column_name_from_the_catalog_is_quoted_safely() -> None:
     )
     quoted = "`x`` FROM secrets; --`"
     assert statement == (
-        f"SELECT `id`, {quoted} FROM `samples`.`nyctaxi`.`trips` WHERE {quoted} = :p0 "  # noqa: S608 (the expected text)
+        f"SELECT `id`, {quoted} FROM `samples`.`nyctaxi`.`trips` WHERE {quoted} = :p0 "
         f"ORDER BY {quoted} ASC, `id` ASC LIMIT 2 OFFSET 0"
     )
     assert parameters == {"p0": "v"}
@@ -204,7 +204,7 @@ def test_each_aggregation(aggregation: str, y: str | None, value: str) -> None:
         TRIPS, COLUMNS, x="pickup_zip", y=y, aggregation=aggregation, filters=[Filter("pickup_zip", "<", "10010")]
     )
     assert statement == (
-        f"SELECT `pickup_zip` AS x, {value} AS value FROM `samples`.`nyctaxi`.`trips` "  # noqa: S608 (the expected text)
+        f"SELECT `pickup_zip` AS x, {value} AS value FROM `samples`.`nyctaxi`.`trips` "
         "WHERE `pickup_zip` < :p0 "
         f"GROUP BY 1 ORDER BY 1 LIMIT {MAX_CHART_GROUPS}"
     )

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
+from core.errors import InvalidInput
+from core.limits import MAX_OFFSET
 from services.warehouse.sql import Filter, Sort, TableRef
-from services.warehouse.views import TableView, preselect
+from services.warehouse.views import TableView, page_size_of, preselect
 
 TRIPS = "samples.nyctaxi.trips"
 
@@ -123,3 +126,69 @@ def test_preselect_chooses_the_remembered_part_or_the_first(
     names: list[str], remembered: str | None, part: int, chosen: str | None
 ) -> None:
     assert preselect(names, remembered, part) == chosen
+
+
+@pytest.mark.parametrize(
+    ("store", "field"),
+    [
+        ({"table": TRIPS, "limit": 0}, "limit"),
+        ({"table": TRIPS, "limit": "5"}, "limit"),
+        ({"table": TRIPS, "limit": True}, "limit"),
+        ({"table": TRIPS, "limit": 1001}, "limit"),
+        ({"table": TRIPS, "limit": 2.5}, "limit"),
+        ({"table": TRIPS, "offset": -1}, "offset"),
+        ({"table": TRIPS, "offset": "0"}, "offset"),
+        ({"table": TRIPS, "offset": 2**63}, "offset"),
+        ({"table": TRIPS, "offset": MAX_OFFSET + 1}, "offset"),
+        ({"table": 123}, "table"),
+        ({"table": ["samples", "nyctaxi", "trips"]}, "table"),
+        ({"table": "samples.nyctaxi"}, "table"),
+        ({"table": "samples.tpch.orders/../../../../2.0/preview/scim/v2/Me"}, "table"),
+        ({"table": "samples.nyctaxi.trіps"}, "table"),
+        ({"table": TRIPS, "sort": "x"}, "sort"),
+        ({"table": TRIPS, "sort": {"column": "fare_amount"}}, "sort"),
+        ({"table": TRIPS, "sort": {"column": "fare_amount", "direction": "sideways"}}, "sort"),
+        ({"table": TRIPS, "sort": {"column": 5, "direction": "asc"}}, "sort"),
+        ({"table": TRIPS, "sort": {"column": "fare_amount", "direction": "asc", "sql": "x"}}, "sort"),
+        ({"table": TRIPS, "filters": "x"}, "filters"),
+        ({"table": TRIPS, "filters": {"column": "pickup_zip"}}, "filters"),
+        ({"table": TRIPS, "filters": ["x"]}, "filters"),
+        ({"table": TRIPS, "filters": [{"column": "pickup_zip"}]}, "filters"),
+        ({"table": TRIPS, "filters": [{"column": ["pickup_zip"], "operator": "=", "value": 1}]}, "filters"),
+        ({"table": TRIPS, "filters": [{"column": "pickup_zip", "operator": "LIKE", "value": "1"}]}, "filters"),
+        ({"table": TRIPS, "filters": [{"column": "pickup_zip", "operator": "=", "value": {"a": 1}}]}, "filters"),
+        ({"table": TRIPS, "filters": [{"column": "pickup_zip", "operator": "=", "value": 1}] * 21}, "filters"),
+        ({"table": TRIPS, "token": 5}, "token"),
+        ({"table": TRIPS, "token": "x" * 65}, "token"),
+        ({"table": TRIPS, "token": "../x"}, "token"),
+        ("samples.nyctaxi.trips", "state"),
+        ([TRIPS], "state"),
+    ],
+)
+def test_a_tampered_store_is_refused_naming_the_field(store: Any, field: str) -> None:
+    """The browser holds the store and may send it back altered: each field is checked, none is trusted."""
+    with pytest.raises(InvalidInput) as refused:
+        TableView.from_store(store)
+    assert refused.value.technical_details["field"] == field
+    assert refused.value.status == 400
+
+
+def test_views_built_in_code_are_checked_too() -> None:
+    with pytest.raises(InvalidInput, match="offset"):
+        TableView.open(TRIPS).with_page_size(10)._next(offset=MAX_OFFSET + 1)
+    with pytest.raises(InvalidInput) as refused:
+        TableView.open("samples.nyctaxi.trips/../x")
+    assert refused.value.technical_details["field"] == "table"
+    assert TableView.from_store({"table": TRIPS, "filters": None, "sort": None}) == TableView(TRIPS, token=None)
+
+
+@pytest.mark.parametrize(("value", "size"), [(None, 100), ("25", 25), ("1000", 1000), (50, 50)])
+def test_a_page_size_from_the_picker_is_a_number_of_rows(value: Any, size: int) -> None:
+    assert page_size_of(value) == size
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "1001", "-5", "1e3", True, [25], 2.5])
+def test_a_tampered_page_size_is_refused(value: Any) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        page_size_of(value)
+    assert refused.value.technical_details["field"] == "page_size"
