@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
 import shutil
 import socket
+import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -26,7 +30,15 @@ from local_workspace.lakebase import LocalLakebase
 from local_workspace.proxy import AppsProxy
 from local_workspace.server import create_workspace_app
 from local_workspace.serving import EndpointConfig, LocalServing
-from local_workspace.stack import build_serving, build_warehouse
+from local_workspace.stack import (
+    REPO_ROOT,
+    StackPorts,
+    app_command,
+    app_environment,
+    build_serving,
+    build_warehouse,
+    wait_until_ready,
+)
 from local_workspace.warehouse import LocalWarehouse
 from services.lakebase import close_databases
 from services.lakebase.migrations import upgrade_to_head
@@ -56,6 +68,27 @@ def serve_in_thread(app: Any, port: int = 0) -> RunningServer:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     return RunningServer(server, thread)
+
+
+@contextlib.contextmanager
+def app_under_gunicorn(
+    directory: Directory, *, workspace_port: int, lakebase_port: int, log_file: Path, ready_path: str, **env: str
+) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """The app under gunicorn with app.yaml's command and the environment the Apps runtime would give it
+    (plus `env`), its output in `log_file`; yields the process and its port once `ready_path` answers."""
+    ports = StackPorts(app=free_port(), workspace=workspace_port, lakebase=lakebase_port)
+    environment = app_environment(ports, directory, os.environ) | env
+    environment["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), environment.get("PATH", "")])
+    with log_file.open("wb") as out:
+        process = subprocess.Popen(
+            app_command(ports.app), cwd=REPO_ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        wait_until_ready(f"http://127.0.0.1:{ports.app}{ready_path}", timeout_seconds=60, processes=[process])
+        yield process, ports.app
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def pytest_setup_options() -> Options:

@@ -4,10 +4,8 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,15 +23,10 @@ from local_workspace.lakebase import LocalLakebase
 from local_workspace.proxy import AppsProxy
 from local_workspace.serving import LocalServing
 from local_workspace.stack import (
-    REPO_ROOT,
-    StackPorts,
-    app_command,
-    app_environment,
-    wait_until_ready,
     worker_rss_mib,
 )
 from local_workspace.warehouse import LocalWarehouse
-from tests.conftest import RunningServer, free_port, serve_in_thread
+from tests.conftest import RunningServer, app_under_gunicorn, serve_in_thread
 
 pytestmark = pytest.mark.usefixtures("clean_lakebase")
 LOAD_USERS = 50
@@ -69,22 +62,17 @@ def gunicorn(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Gunicorn]:
     """gunicorn with app.yaml's command and the environment the Apps runtime would give it."""
-    ports = StackPorts(app=free_port(), workspace=local_workspace.server.server_port, lakebase=local_lakebase.port)
-    environment = app_environment(ports, directory, os.environ)
-    environment["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), environment.get("PATH", "")])
     log_file = tmp_path_factory.mktemp("gunicorn") / "stdout.jsonl"
-    with log_file.open("wb") as out:
-        process = subprocess.Popen(
-            app_command(ports.app), cwd=REPO_ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT
-        )
-    try:
-        wait_until_ready(f"http://127.0.0.1:{ports.app}/readyz", timeout_seconds=60, processes=[process])
-        proxy = serve_in_thread(AppsProxy(f"http://127.0.0.1:{ports.app}", directory))
+    with app_under_gunicorn(
+        directory,
+        workspace_port=local_workspace.server.server_port,
+        lakebase_port=local_lakebase.port,
+        log_file=log_file,
+        ready_path="/readyz",
+    ) as (process, port):
+        proxy = serve_in_thread(AppsProxy(f"http://127.0.0.1:{port}", directory))
         yield Gunicorn(process, proxy, log_file)
         proxy.stop()
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def session_for(user: str) -> requests.Session:

@@ -4,12 +4,8 @@ malformed request line): the app's JSON error shape, not gunicorn's HTML page. T
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,8 +15,7 @@ from core.settings import Settings
 from dashboard.gunicorn_worker import write_json_error
 from local_workspace.identities import Directory
 from local_workspace.lakebase import LocalLakebase
-from local_workspace.stack import REPO_ROOT, StackPorts, app_command, app_environment, wait_until_ready
-from tests.conftest import RunningServer, free_port
+from tests.conftest import RunningServer, app_under_gunicorn
 
 
 def _parse(raw: bytes) -> tuple[int, dict[str, str], bytes]:
@@ -62,21 +57,15 @@ def gunicorn_port(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[int]:
     """The app under gunicorn with app.yaml's command (and so dashboard/gunicorn_conf.py)."""
-    ports = StackPorts(app=free_port(), workspace=local_workspace.server.server_port, lakebase=local_lakebase.port)
-    environment = app_environment(ports, directory, os.environ)
-    environment["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), environment.get("PATH", "")])
-    environment["GUNICORN_WORKERS"] = "1"
-    log_file = tmp_path_factory.mktemp("gunicorn-errors") / "stdout.jsonl"
-    with log_file.open("wb") as out:
-        process = subprocess.Popen(
-            app_command(ports.app), cwd=REPO_ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT
-        )
-    try:
-        wait_until_ready(f"http://127.0.0.1:{ports.app}/healthz", timeout_seconds=60, processes=[process])
-        yield ports.app
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with app_under_gunicorn(
+        directory,
+        workspace_port=local_workspace.server.server_port,
+        lakebase_port=local_lakebase.port,
+        log_file=tmp_path_factory.mktemp("gunicorn-errors") / "stdout.jsonl",
+        ready_path="/healthz",
+        GUNICORN_WORKERS="1",
+    ) as (_, port):
+        yield port
 
 
 def _send(port: int, request: bytes) -> bytes:

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.conftest import RunningServer
+
+
+def waiting(browser: Any, seconds: float = 15) -> WebDriverWait:
+    """A wait whose condition is asked again when an element it read was re-rendered meanwhile (React
+    replaces nodes after a callback answers: a stale element is a reason to look again, not a failure)."""
+    return WebDriverWait(browser.driver, seconds, ignored_exceptions=(StaleElementReferenceException,))
 
 
 def click(browser: Any, element: Any) -> None:

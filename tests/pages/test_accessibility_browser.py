@@ -15,10 +15,9 @@ import flask
 import pytest
 import requests
 from selenium.webdriver.support.select import Select
-from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.conftest import RunningServer
-from tests.pages.browser import click, open_page, switch_user
+from tests.pages.browser import click, open_page, switch_user, waiting
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("clean_lakebase")]
 
@@ -56,7 +55,7 @@ def set_theme(proxy: RunningServer, mode: str, user: str = "alice@example.com") 
 
 
 def wait_theme(browser: Any, mode: str) -> None:
-    WebDriverWait(browser.driver, 15).until(
+    waiting(browser, 15).until(
         lambda _: browser.driver.find_element("tag name", "html").get_attribute("data-bs-theme") == mode
     )
 

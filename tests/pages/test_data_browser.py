@@ -11,10 +11,9 @@ import pytest
 import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.select import Select
-from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.conftest import RunningServer
-from tests.pages.browser import click, switch_user
+from tests.pages.browser import click, switch_user, waiting
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("clean_lakebase")]
 
@@ -45,7 +44,7 @@ def test_page_sort_filter_chart_and_export(app_through_proxy: tuple[Any, Running
 
     click(browser, browser.driver.find_element(By.XPATH, "//thead//button[contains(., 'fare_amount')]"))
     browser.wait_for_contains_text("#data-status", "Rows 1–100", timeout=15)
-    WebDriverWait(browser.driver, 15).until(
+    waiting(browser, 15).until(
         lambda _: (
             browser.driver.find_element(By.XPATH, "//th[.//button[contains(., 'fare_amount')]]").get_attribute(
                 "aria-sort"
@@ -61,7 +60,7 @@ def test_page_sort_filter_chart_and_export(app_through_proxy: tuple[Any, Running
     browser.find_element("#data-filter-value").send_keys("10042")
     click(browser, browser.find_element("#data-filter-add"))
     browser.wait_for_contains_text("#data-filters", "pickup_zip = 10042", timeout=15)
-    WebDriverWait(browser.driver, 15).until(lambda _: set(_column_values(browser, "pickup_zip")) == {"10042"})
+    waiting(browser, 15).until(lambda _: set(_column_values(browser, "pickup_zip")) == {"10042"})
 
     Select(browser.find_element("#data-chart-x")).select_by_visible_text("dropoff_zip")
     Select(browser.find_element("#data-chart-aggregation")).select_by_visible_text("count")
@@ -83,7 +82,7 @@ def test_page_size_and_the_remembered_table(app_through_proxy: tuple[Any, Runnin
     Select(browser.find_element("#data-page-size")).select_by_visible_text("25")
     browser.wait_for_contains_text("#data-status", "Rows 1–25", timeout=15)
     Select(browser.find_element("#data-schema")).select_by_visible_text("tpch")
-    WebDriverWait(browser.driver, 15).until(
+    waiting(browser, 15).until(
         lambda _: Select(browser.find_element("#data-table")).first_selected_option.text in ("customer", "orders")
     )
     Select(browser.find_element("#data-table")).select_by_visible_text("orders")
@@ -107,7 +106,7 @@ def test_the_restricted_user_sees_the_permission_error(app_through_proxy: tuple[
     def table_options() -> list[str]:
         return [o.text for o in Select(browser.find_element("#data-table")).options if o.text]
 
-    WebDriverWait(browser.driver, 15).until(lambda _: table_options() == ["orders"])  # customer is hidden from Bob
+    waiting(browser, 15).until(lambda _: table_options() == ["orders"])  # customer is hidden from Bob
     browser.wait_for_contains_text("#data-grid", "CATALOG_PERMISSION_DENIED", timeout=15)
     assert "You don't have access to this table." in browser.find_element("#data-grid").text
     assert "no SELECT" in browser.find_element("#data-details").text

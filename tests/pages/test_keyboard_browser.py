@@ -13,10 +13,9 @@ import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.select import Select
-from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.conftest import RunningServer
-from tests.pages.browser import open_page
+from tests.pages.browser import open_page, waiting
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("clean_lakebase")]
 T = TypeVar("T")
@@ -119,10 +118,10 @@ def test_choose_a_table_and_page_it(app_through_proxy: tuple[Any, RunningServer]
     skip_to_main(browser)
     tab_to(browser, by_id("data-schema"))
     press(browser, Keys.ARROW_DOWN)  # nyctaxi → tpch
-    WebDriverWait(browser.driver, 15).until(
+    waiting(browser, 15).until(
         lambda _: Select(browser.find_element("#data-schema")).first_selected_option.text == "tpch"
     )
-    WebDriverWait(browser.driver, 15).until(
+    waiting(browser, 15).until(
         lambda _: Select(browser.find_element("#data-table")).first_selected_option.text in ("customer", "orders")
     )
     browser.wait_for_contains_text("#data-status", "Rows 1–100", timeout=20)
@@ -140,7 +139,7 @@ def test_change_the_theme(app_through_proxy: tuple[Any, RunningServer]) -> None:
     skip_to_main(browser)
     tab_to(browser, by_id("_dbcprivate_radioitems_prefs-theme_input_dark"))
     press(browser, Keys.SPACE)
-    WebDriverWait(browser.driver, 15).until(
+    waiting(browser, 15).until(
         lambda _: browser.driver.find_element("tag name", "html").get_attribute("data-bs-theme") == "dark"
     )
     browser.wait_for_contains_text("#prefs-feedback", "Theme saved: dark", timeout=15)

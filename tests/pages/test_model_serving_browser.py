@@ -8,11 +8,10 @@ import mlflow.pyfunc
 import pandas as pd
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.wait import WebDriverWait
 
 from local_workspace.serving import LocalServing
 from tests.conftest import RunningServer
-from tests.pages.browser import click, open_page, type_into
+from tests.pages.browser import click, open_page, type_into, waiting
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("clean_lakebase")]
 
@@ -59,12 +58,12 @@ def test_pick_fill_invoke_see_predictions_and_history_then_load_it_back(
     assert float(cells[-1].text) == pytest.approx(expected, rel=1e-9)
     assert browser.find_element("#serving-latency").text.endswith(" ms")
 
-    WebDriverWait(browser.driver, 15).until(lambda _: len(history_rows(browser)) == 1)
+    waiting(browser, 15).until(lambda _: len(history_rows(browser)) == 1)
     assert history_rows(browser)[0].get_attribute("data-status") == "SUCCESS"
 
     type_into(field(browser, "trip_distance"), "1")
     click(browser, history_rows(browser)[0].find_element(By.TAG_NAME, "button"))
-    WebDriverWait(browser.driver, 15).until(lambda _: field(browser, "trip_distance").get_attribute("value") == "7.5")
+    waiting(browser, 15).until(lambda _: field(browser, "trip_distance").get_attribute("value") == "7.5")
 
 
 def test_an_endpoint_that_is_not_ready_shows_ec001_and_the_error_row(
@@ -79,7 +78,7 @@ def test_an_endpoint_that_is_not_ready_shows_ec001_and_the_error_row(
     click(browser, browser.find_element("#serving-invoke"))
     browser.wait_for_contains_text("#serving-result", "MODEL_UNAVAILABLE", timeout=20)
     assert "Try again in 30 s" in browser.find_element("#serving-result").text
-    WebDriverWait(browser.driver, 15).until(lambda _: len(history_rows(browser)) == 1)
+    waiting(browser, 15).until(lambda _: len(history_rows(browser)) == 1)
     assert history_rows(browser)[0].get_attribute("data-status") == "ERROR"
 
 
@@ -91,7 +90,7 @@ def test_invalid_json_is_explained_inline_and_not_sent(app_through_proxy: tuple[
         By.CSS_SELECTOR, "label[for='_dbcprivate_radioitems_serving-input-mode_input_json']"
     ).click()
     editor = browser.wait_for_element("#serving-json", timeout=15)
-    WebDriverWait(browser.driver, 15).until(lambda _: "dataframe_records" in str(editor.get_attribute("value")))
+    waiting(browser, 15).until(lambda _: "dataframe_records" in str(editor.get_attribute("value")))
     type_into(editor, '{"dataframe_records": [')
     click(browser, browser.find_element("#serving-invoke"))
     browser.wait_for_contains_text("#serving-json-feedback", "not valid", timeout=15)

@@ -8,10 +8,9 @@ import pytest
 import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.select import Select
-from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.conftest import RunningServer
-from tests.pages.browser import click, open_page, switch_user, type_into
+from tests.pages.browser import click, open_page, switch_user, type_into, waiting
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("clean_lakebase")]
 
@@ -22,7 +21,7 @@ def _theme(browser: Any) -> str:
 
 def _wait_theme(browser: Any, mode: str) -> None:
     """Until the page shows `mode` (on <html>, where Bootstrap reads it) after the user's theme was loaded."""
-    WebDriverWait(browser.driver, 15).until(
+    waiting(browser, 15).until(
         lambda _: (
             _theme(browser) == mode and f"theme-{mode}" in str(browser.find_element("main").get_attribute("class"))
         )
