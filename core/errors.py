@@ -170,24 +170,3 @@ class UserAuthorizationRequired(PermissionDenied):
         "This app calls Databricks as you, but your access token was not forwarded: user authorization "
         "(user_api_scopes in databricks.yml) must be enabled for the app."
     )
-
-
-ERROR_CLASSES: tuple[type[ServiceError], ...] = (
-    ServiceError,
-    UserAuthorizationRequired,
-    ModelUnavailable,
-    DatabaseUnavailable,
-    AuthRequired,
-    PermissionDenied,
-    CatalogPermissionDenied,
-    InvalidInput,
-    NotFound,
-    PayloadTooLarge,
-    UriTooLong,
-    WorkspaceUnavailable,
-    ModelTimeout,
-    WarehouseUnavailable,
-    QueryCancelled,
-    TooManyRequests,
-    NotConfigured,
-)

@@ -4,6 +4,8 @@ value is a 400, never a database error or a 500."""
 
 from __future__ import annotations
 
+import re
+
 # Far past any real history or table page, far below 2**63.
 MAX_OFFSET = 1_000_000_000
 
@@ -37,3 +39,9 @@ def json_nesting_depth(text: bytes | str, limit: int = MAX_JSON_DEPTH) -> int:
             if deepest > limit:
                 break
     return deepest
+
+
+# A surrogate not in a pair: no UTF-8 encoding, so neither JSON text nor Postgres can hold it.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# What a Postgres text or JSONB value cannot hold: NUL, and a lone surrogate.
+UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")

@@ -4,7 +4,6 @@ INFERENCE_LOG_MAX_ROWS per user (the oldest are deleted as new ones are written)
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -13,15 +12,14 @@ import sqlalchemy
 
 from core.errors import InvalidInput, NotFound
 from core.identity import UserIdentity
-from core.limits import MAX_OFFSET
+from core.limits import MAX_OFFSET, UNSTORABLE_TEXT
 from core.settings import Settings
-from services.lakebase import call_with_retries, transaction
+from services.lakebase import call_with_retries, lock_in_transaction, transaction
 from services.lakebase.schema import model_inference_logs
 
 InferenceStatus = Literal["SUCCESS", "ERROR", "TIMEOUT"]
 MAX_PAGE_SIZE = 100
 # What Postgres text and JSONB cannot hold: NUL, and a surrogate not in a pair (no UTF-8 for it).
-UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -106,16 +104,12 @@ def write_inference_log(
     def write() -> InferenceLog:
         with transaction(settings) as connection:
             # One writer per user at a time, so two calls at once cannot both keep the cap's last place.
-            connection.execute(sqlalchemy.select(sqlalchemy.func.pg_advisory_xact_lock(_lock_key(user))))
+            lock_in_transaction(connection, "model_inference_logs", user.user_id)
             written = _log(connection.execute(statement).one())
             connection.execute(trim_statement(user=user, keep=settings.inference_log_max_rows))
         return written
 
     return call_with_retries(write, action="write_inference_log", retry=False)
-
-
-def _lock_key(user: UserIdentity) -> sqlalchemy.ColumnElement[int]:
-    return sqlalchemy.func.hashtextextended(f"model_inference_logs\x1f{user.user_id}", 0)
 
 
 def trim_statement(*, user: UserIdentity, keep: int) -> sqlalchemy.Delete:

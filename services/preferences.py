@@ -16,9 +16,9 @@ from sqlalchemy.dialects.postgresql import insert
 
 from core.errors import InvalidInput, NotConfigured, NotFound, ServiceError
 from core.identity import UserIdentity
-from core.limits import MAX_JSON_DEPTH, json_nesting_depth
+from core.limits import MAX_JSON_DEPTH, UNSTORABLE_TEXT, json_nesting_depth
 from core.settings import Settings
-from services.lakebase import call_with_retries, transaction
+from services.lakebase import call_with_retries, lock_in_transaction, transaction
 from services.lakebase.schema import user_preferences
 from services.warehouse import Aggregation
 
@@ -28,7 +28,6 @@ MAX_VALUE_BYTES = 100 * 1024
 _PART = r"[^.\s\x00-\x1f\x7f`'\";]+"
 TABLE_NAME_PATTERN = rf"^{_PART}\.{_PART}\.{_PART}$"
 # What Postgres' JSONB cannot store (NUL) and what has no UTF-8 encoding (a lone UTF-16 surrogate).
-UNSTORABLE_TEXT = re.compile(r"[\x00\ud800-\udfff]")
 PAGE_SIZES = (10, 25, 50, 100, 250, 500, 1000)
 
 
@@ -195,12 +194,6 @@ def list_preferences(*, settings: Settings, user: UserIdentity, key: str | None 
     return call_with_retries(read, action="list_preferences")
 
 
-def get_preference(*, settings: Settings, user: UserIdentity, key: str) -> UserPreference | None:
-    """One preference of the user, or None when they have not set it."""
-    found = list_preferences(settings=settings, user=user, key=key)
-    return found[0] if found else None
-
-
 def upsert_preference(*, settings: Settings, user: UserIdentity, key: str, value: Any) -> UserPreference:
     """Create or replace one preference of the user; safe to retry (the end state is the same)."""
     normal = validate_value(key, value)
@@ -234,11 +227,7 @@ def delete_preference(*, settings: Settings, user: UserIdentity, key: str) -> No
 def _lock_and_read(connection: sqlalchemy.Connection, user: UserIdentity, key: str) -> dict[str, Any] | None:
     """The stored value, with its row locked until the transaction ends (a transaction-scoped advisory
     lock also covers the first write, when there is no row to lock yet)."""
-    connection.execute(
-        sqlalchemy.select(
-            sqlalchemy.func.pg_advisory_xact_lock(sqlalchemy.func.hashtextextended(f"{user.user_id}\x1f{key}", 0))
-        )
-    )
+    lock_in_transaction(connection, "user_preferences", user.user_id, key)
     query = sqlalchemy.select(user_preferences.c.preference_value).where(
         user_preferences.c.user_id == user.user_id, user_preferences.c.preference_key == key
     )

@@ -177,6 +177,13 @@ def call_with_retries(operation: Callable[[], T], *, action: str, retry: bool = 
         raise failure from error
 
 
+def lock_in_transaction(connection: sqlalchemy.Connection, *names: str) -> None:
+    """Hold a Postgres advisory lock named by `names` until the transaction ends: one writer at a time for
+    a read-modify-write, even when there is no row to lock yet."""
+    key = sqlalchemy.func.hashtextextended("\x1f".join(names), 0)
+    connection.execute(sqlalchemy.select(sqlalchemy.func.pg_advisory_xact_lock(key)))
+
+
 @contextmanager
 def transaction(settings: Settings) -> Iterator[sqlalchemy.Connection]:
     """A SQLAlchemy connection in a transaction, committed when the block ends without error."""

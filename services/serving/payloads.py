@@ -14,6 +14,7 @@ from typing import Any, Literal
 from databricks.sdk.service.serving import DataframeSplitInput
 
 from core.errors import InvalidInput
+from core.limits import LONE_SURROGATE
 from services.serving.endpoints import InputField
 
 PayloadFormat = Literal["dataframe_records", "dataframe_split", "instances", "inputs"]
@@ -27,8 +28,6 @@ MAX_INPUT_DEPTH = 32
 MAX_ANSWER_DEPTH = 64
 MAX_FIELD_PATH = 200
 MAX_ANSWER_NOTES = 10
-# A code point JSON text, Postgres and UTF-8 cannot hold: a surrogate not in a pair.
-LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
