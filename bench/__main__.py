@@ -25,7 +25,8 @@ import requests
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.config import Config
 
-from bench.journeys import INVOKE_BODY, TRIP, grid_request
+from bench.dashboard import bench_dashboard, server_timing, statements_since
+from bench.journeys import DASHBOARD_PANELS, INVOKE_BODY, TRIP, grid_request
 from local_workspace.identities import Directory
 from local_workspace.lakebase import DATABASE, INSTANCE_NAME
 from local_workspace.stack import (
@@ -132,14 +133,7 @@ def local_stack(state_dir: Path) -> Iterator[tuple[float, int]]:
 
 def bare_connection(directory: Directory) -> psycopg.Connection[Any]:
     """The baseline: one psycopg connection with a token fetched once, no pool, no app."""
-    client = WorkspaceClient(
-        config=Config(
-            host=f"http://127.0.0.1:{PORTS.workspace}",
-            client_id=directory.service_principal.user_name,
-            client_secret=directory.client_secret,
-            auth_type="oauth-m2m",
-        )
-    )
+    client = service_principal_client(directory)
     token = client.database.generate_database_credential(instance_names=[INSTANCE_NAME]).token
     return psycopg.connect(
         host="127.0.0.1",
@@ -245,6 +239,58 @@ def page_through_dash(session: requests.Session, offset: int) -> None:
     response.raise_for_status()
     if "Rows " not in response.text:
         raise RuntimeError(f"the grid callback did not answer a page: {response.text[:300]}")
+
+
+def data_page_app_ms(rounds: int) -> dict[str, float]:
+    """The app's own time for a Data page callback (its Server-Timing `app`: total minus the warehouse's)."""
+    session = requests.Session()
+    samples = []
+    for i in range(rounds):
+        response = session.post(
+            f"http://127.0.0.1:{PORTS.proxy}/_dash-update-component", json=grid_request(100 * (i % 50))
+        )
+        response.raise_for_status()
+        samples.append(server_timing(response).get("app", 0.0))
+    return summary(samples)
+
+
+def service_principal_client(directory: Directory) -> WorkspaceClient:
+    """The app's service principal on the local workspace (an admin: it sees every user's query history)."""
+    return WorkspaceClient(
+        config=Config(
+            host=f"http://127.0.0.1:{PORTS.workspace}",
+            client_id=directory.service_principal.user_name,
+            client_secret=directory.client_secret,
+            auth_type="oauth-m2m",
+        )
+    )
+
+
+def bench_dashboard_load(directory: Directory, seconds: int, out_dir: Path) -> dict[str, Any]:
+    """Locust 1 / 10 / 50 users on the Trips dashboard: p95 per panel and its ratio to 1 user, and the
+    warehouse statements per 1,000 views (app-scoped panels, and the user-scoped one), from the query history."""
+    client = service_principal_client(directory)
+    started_ms = int(time.time() * 1000)
+    runs = {n: bench_load(n, seconds, out_dir, "locust_dashboard.py", PORTS.app) for n in (1, 10, 50)}
+    ended_ms = int(time.time() * 1000) + 1000
+    time.sleep(1)  # the last statements reach the history
+    for n in (10, 50):
+        for step, figures in runs[n]["steps"].items():
+            one = runs[1]["steps"].get(step)
+            if one and one["p95_ms"]:
+                figures["p95_ratio_to_1_user"] = round(figures["p95_ms"] / one["p95_ms"], 2)
+    views = sum(run["steps"].get(DASHBOARD_PANELS[0], {}).get("n", 0) for run in runs.values())
+    statements = statements_since(client, started_ms, ended_ms)
+    app_statements = statements.pop(directory.service_principal.user_name, 0)
+    user_statements = sum(statements.values())
+    return {
+        "runs": {str(n): run for n, run in runs.items()},
+        "views": views,
+        "app_statements": app_statements,
+        "user_statements": user_statements,
+        "app_statements_per_1000_views": round(1000 * app_statements / views, 1) if views else None,
+        "user_statements_per_1000_views": round(1000 * user_statements / views, 1) if views else None,
+    }
 
 
 def run_duckdb(connection: Any, sql: str) -> None:
@@ -378,16 +424,18 @@ def bench_home_in_chromium(rounds: int) -> dict[str, Any]:
     return {"first_callback": summary(first_callback), **assets}
 
 
-def bench_load(users: int, seconds: int, out_dir: Path) -> dict[str, Any]:
-    """Locust (bench/locustfile.py) with `users` users for `seconds`: p50/p95 and failures per step."""
-    prefix = out_dir / f"locust-{users}"
+def bench_load(
+    users: int, seconds: int, out_dir: Path, locustfile: str = "locustfile.py", port: int = PORTS.proxy
+) -> dict[str, Any]:
+    """Locust (bench/<locustfile>) with `users` users for `seconds` on `port`: p50/p95 and failures per step."""
+    prefix = out_dir / f"{Path(locustfile).stem}-{users}"
     subprocess.run(
         [
             sys.executable,
             "-m",
             "locust",
             "-f",
-            str(REPO_ROOT / "bench" / "locustfile.py"),
+            str(REPO_ROOT / "bench" / locustfile),
             "--headless",
             "--users",
             str(users),
@@ -396,7 +444,7 @@ def bench_load(users: int, seconds: int, out_dir: Path) -> dict[str, Any]:
             "--run-time",
             f"{seconds}s",
             "--host",
-            f"http://127.0.0.1:{PORTS.proxy}",
+            f"http://127.0.0.1:{port}",
             "--csv",
             str(prefix),
             "--only-summary",
@@ -438,6 +486,11 @@ def main() -> int:
     ):
         results["app_cold_start_ms"] = round(cold_start_ms, 1)
         results["data_pages"] = bench_data_pages(Path(state), rounds)
+        results["data_page_app_ms"] = data_page_app_ms(rounds)
+        results["trips_dashboard"] = bench_dashboard(
+            f"http://127.0.0.1:{PORTS.proxy}", Path(state), max(10, rounds // 10), summary
+        )
+        results["trips_dashboard_load"] = bench_dashboard_load(directory, int(load_seconds * 2), Path(state))
         single, ten = bench_data_users(1, load_seconds), bench_data_users(10, load_seconds)
         results["data_pages_users"] = {
             "1": single,
@@ -488,6 +541,14 @@ def print_table(results: dict[str, Any]) -> None:
                 f"DuckDB alone {figures['duckdb_alone']['p50_ms']} / {figures['duckdb_alone']['p95_ms']} ms",
             )
         )
+    rows.append(
+        (
+            "Data page callback, the app's own time (Server-Timing app, p50 / p95)",
+            f"{results['data_page_app_ms']['p50_ms']} / {results['data_page_app_ms']['p95_ms']} ms",
+            "total minus warehouse time",
+        )
+    )
+    rows += dashboard_rows(results)
     users = results["data_pages_users"]
     rows.append(
         (
@@ -560,6 +621,52 @@ def print_table(results: dict[str, Any]) -> None:
     print(f"\nMachine: {results['machine']['cpus']} CPUs, {results['machine']['platform']}")
     for name, value, baseline in rows:
         print(f"{name:<{width}}  {value:<22} {baseline}")
+
+
+def dashboard_rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The Trips dashboard's lines of the table."""
+    board = results["trips_dashboard"]
+    rows = [
+        (
+            f"Trips dashboard, {board['panels']} panels, cold (p50 / p95)",
+            f"{board['cold_view']['p50_ms']} / {board['cold_view']['p95_ms']} ms",
+            f"DuckDB alone, same SQL in turn {board['duckdb_alone_view']['p50_ms']} / "
+            f"{board['duckdb_alone_view']['p95_ms']} ms",
+        ),
+        (
+            "Trips dashboard, warm: every panel a cache hit (p50 / p95)",
+            f"{board['warm_view']['p50_ms']} / {board['warm_view']['p95_ms']} ms",
+            f"{board['warm_hit_share']:.0%} of panels from the cache",
+        ),
+        (
+            "Dashboard query, the app's own time, cold / warm (p50)",
+            f"{board['app_ms_per_request_cold']['p50_ms']} / {board['app_ms_per_request_warm']['p50_ms']} ms",
+            f"p95 {board['app_ms_per_request_cold']['p95_ms']} / {board['app_ms_per_request_warm']['p95_ms']} ms",
+        ),
+    ]
+    load = results["trips_dashboard_load"]
+    for n, run in load["runs"].items():
+        worst = max(run["steps"].values(), key=lambda figures: figures["p95_ms"], default=None)
+        if worst is None:
+            continue
+        ratios = [f.get("p95_ratio_to_1_user") for f in run["steps"].values() if f.get("p95_ratio_to_1_user")]
+        rows.append(
+            (
+                f"Trips dashboard (locust), {n} users: slowest panel p95",
+                f"{worst['p95_ms']:.0f} ms",
+                f"{sum(f['n'] for f in run['steps'].values())} requests, "
+                f"{sum(f['failures'] for f in run['steps'].values())} failures"
+                + (f", worst p95 x{max(ratios)} of 1 user" if ratios else ""),
+            )
+        )
+    rows.append(
+        (
+            "Warehouse statements per 1,000 dashboard views (app / user panels)",
+            f"{load['app_statements_per_1000_views']} / {load['user_statements_per_1000_views']}",
+            f"{load['app_statements']} / {load['user_statements']} statements for {load['views']} views",
+        )
+    )
+    return rows
 
 
 if __name__ == "__main__":

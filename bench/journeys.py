@@ -28,3 +28,23 @@ def grid_request(offset: int, table: str = "samples.nyctaxi.trips") -> dict[str,
         "changedPropIds": ["data-state.data"],
         "state": [],
     }
+
+
+# The Trips dashboard's panels (pages/trips.py), each one query file, and the filter combinations the bench
+# and its load generator use (a small set, as analysts reuse the same few views).
+DASHBOARD_PANELS = (
+    "trips_kpis",
+    "trips_by_hour",
+    "trips_by_day",
+    "fare_by_distance",
+    "zip_matrix",
+    "top_pickup_zips",
+    "fares_by_dropoff_zip",
+)
+DASHBOARD_FILTERS: tuple[dict[str, Any], ...] = (
+    {},
+    {"pickup_hour": 8},
+    {"min_distance": 5.0},
+    {"start_date": "2016-02-01", "end_date": "2016-02-14"},
+    {"max_distance": 2.0, "pickup_hour": 18},
+)

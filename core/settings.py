@@ -10,12 +10,15 @@ import functools
 import logging
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Annotated, Any, Self
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic import AliasChoices, Field, ValidationError, field_serializer, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+REPO_ROOT = Path(__file__).resolve().parents[1]
+MIB = 1024 * 1024
 
 
 class SettingsError(ValueError):
@@ -74,6 +77,17 @@ class Settings(BaseSettings):
         default=1000, ge=10, le=100_000, validation_alias=_env("INFERENCE_LOG_MAX_ROWS")
     )
     log_level: str = Field(default="INFO", validation_alias=_env("LOG_LEVEL"))
+    # The analytics layer: its query files, and the bounds of its two result cache levels (in bytes).
+    queries_dir: Path = Field(default=REPO_ROOT / "queries", validation_alias=_env("QUERIES_DIR"))
+    query_cache_local_bytes: int = Field(
+        default=64 * MIB, ge=0, le=4096 * MIB, validation_alias=_env("QUERY_CACHE_LOCAL_BYTES")
+    )
+    query_cache_shared_bytes: int = Field(
+        default=512 * MIB, ge=0, le=64 * 1024 * MIB, validation_alias=_env("QUERY_CACHE_SHARED_BYTES")
+    )
+    query_cache_entry_bytes: int = Field(
+        default=8 * MIB, ge=1024, le=1024 * MIB, validation_alias=_env("QUERY_CACHE_ENTRY_BYTES")
+    )
     max_request_bytes: int = Field(
         default=4 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024, validation_alias=_env("MAX_REQUEST_BYTES")
     )
@@ -93,6 +107,11 @@ class Settings(BaseSettings):
             return tuple(name.strip() for name in value.split(",") if name.strip())
         return value
 
+    @field_serializer("queries_dir")
+    def _path_as_text(self, path: Path) -> str:
+        # A dump of the settings (given to a subprocess as JSON, for one) stays plain data.
+        return str(path)
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, level: str) -> str:
@@ -108,6 +127,8 @@ class Settings(BaseSettings):
             raise ValueError(f"{missing} must be set together with the other OAuth client variable")
         if self.lakebase_pool_min_size > self.lakebase_pool_max_size:
             raise ValueError("LAKEBASE_POOL_MIN_SIZE must not exceed LAKEBASE_POOL_MAX_SIZE")
+        if self.query_cache_shared_bytes and self.query_cache_entry_bytes > self.query_cache_shared_bytes:
+            raise ValueError("QUERY_CACHE_ENTRY_BYTES must not exceed QUERY_CACHE_SHARED_BYTES")
         return self
 
     @classmethod

@@ -22,6 +22,7 @@ from dashboard.middleware import install_middleware
 from dashboard.request_limits import install_callback_guard
 from dashboard.response_headers import install_response_headers
 from dashboard.shell import APP_TITLE, INDEX_STRING, layout, on_callback_error, register_shell_callbacks
+from services import analytics
 
 ASSETS_FOLDER = Path(__file__).with_name("assets")
 # Bootstrap's CSS comes from an installed package, so the browser needs no CDN.
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     """Build the app; nothing connects until a request needs it."""
     settings = settings or get_settings()
     configure_logging(settings.log_level)
+    analytics.query_files(settings)  # a query file that cannot be used stops the app here, naming file and line
     server = _build_server(settings)
     app = dash.Dash(
         __name__,

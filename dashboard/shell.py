@@ -12,7 +12,7 @@ from dash import Input, Output, State, dcc, html, no_update, set_props
 from components.accessibility import aria
 from components.feedback import error_alert
 from components.navigation import navbar, skip_link
-from components.stores import ERROR_BANNER_ID, LOADED_THEME_STORE, THEME_STORE
+from components.stores import ERROR_BANNER_ID, LOADED_THEME_STORE, THEME_MODE_STORE, THEME_STORE
 from core.errors import ServiceError
 from core.request_context import app_settings, current_user, user_var
 from services import preferences
@@ -65,6 +65,7 @@ def layout() -> html.Div:
             dcc.Location(id=LOCATION, refresh="callback-nav"),
             dcc.Store(id=THEME_STORE),
             dcc.Store(id=LOADED_THEME_STORE),
+            dcc.Store(id=THEME_MODE_STORE),
             dcc.Store(id=BOOT_STORE, data=True),
         ]
     )
@@ -92,22 +93,25 @@ def register_shell_callbacks(app: dash.Dash) -> None:
         return theme, go_to
 
     # Applied in the browser at once, on <html>, where Bootstrap's colour modes read it: the theme just
-    # chosen on a page when that is what changed, else the stored one.
+    # chosen on a page when that is what changed, else the stored one. Pages' charts read the mode from
+    # THEME_MODE_STORE, written only when it changes (so a chart is not redrawn for nothing).
     app.clientside_callback(
         """
-        function(loaded, chosen) {
+        function(loaded, chosen, current) {
             const triggered = window.dash_clientside.callback_context.triggered.map(t => t.prop_id);
             const theme = triggered.includes('"""
         + THEME_STORE
         + """.data') ? chosen : (loaded || chosen);
             const mode = (theme && theme.mode === 'dark') ? 'dark' : 'light';
             document.documentElement.setAttribute('data-bs-theme', mode);
-            return 'theme-' + mode;
+            return ['theme-' + mode, mode === current ? window.dash_clientside.no_update : mode];
         }
         """,
         Output(MAIN_ID, "className"),
+        Output(THEME_MODE_STORE, "data"),
         Input(LOADED_THEME_STORE, "data"),
         Input(THEME_STORE, "data"),
+        State(THEME_MODE_STORE, "data"),
     )
 
 

@@ -19,7 +19,12 @@ def main(argv: list[str] | None = None) -> int:
     workspace.add_argument("--lakebase-port", type=int, default=stack.StackPorts.lakebase)
     proxy = commands.add_parser("proxy", help="the local Apps proxy alone")
     proxy.add_argument("--port", type=int, default=stack.StackPorts.proxy)
-    proxy.add_argument("--upstream", default=f"http://127.0.0.1:{stack.StackPorts.app}")
+    proxy.add_argument(
+        "--upstream",
+        action="append",
+        help="an app URL; repeat it for several instances, which the proxy takes in turns "
+        f"(default http://127.0.0.1:{stack.StackPorts.app})",
+    )
     args = parser.parse_args(argv)
 
     if args.command in ("run", "dev"):
@@ -27,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "workspace":
         stack.serve_workspace(args.port, args.lakebase_port)
     else:
-        stack.serve_proxy(args.port, args.upstream)
+        stack.serve_proxy(args.port, args.upstream or [f"http://127.0.0.1:{stack.StackPorts.app}"])
     return 0
 
 

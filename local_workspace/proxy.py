@@ -5,15 +5,19 @@ injects the signed-in user's (X-Forwarded-Email, -User, -Preferred-Username, -Ac
 X-Request-Id). Which local user is signed in is a cookie, switched at /.local/users by a form whose POST must
 carry the session's CSRF token (a random value in a SameSite=Strict cookie, echoed in a hidden field) and
 come from the proxy's own origin: another site cannot switch the user behind the browser's back.
+
+Given several upstream app URLs, it takes turns (round-robin, request by request), as a load balancer in front
+of several app instances would: the two-instance tests run behind it.
 """
 
 from __future__ import annotations
 
 import html
+import itertools
 import secrets
 import threading
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import requests
@@ -51,20 +55,26 @@ INJECTED = {
 
 
 class AppsProxy:
-    """WSGI app forwarding every request to `upstream` as the selected local user.
+    """WSGI app forwarding every request to `upstream` (or, given several, to each in turn) as the selected
+    local user.
 
     `user_authorization=False` stands for an app deployed without user authorization (no user_api_scopes):
     the user's identity is forwarded, their access token is not."""
 
     def __init__(
         self,
-        upstream: str,
+        upstream: str | Sequence[str],
         directory: Directory | None = None,
         timeout_seconds: float = 330.0,
         *,
         user_authorization: bool = True,
     ) -> None:
-        self.upstream = upstream.rstrip("/")
+        self.upstreams = [u.rstrip("/") for u in ([upstream] if isinstance(upstream, str) else upstream)]
+        if not self.upstreams:
+            raise ValueError("the proxy needs at least one upstream app URL")
+        self.upstream = self.upstreams[0]
+        self._turns = itertools.cycle(self.upstreams)
+        self._turns_lock = threading.Lock()
         self.directory = directory or Directory.load()
         self.timeout_seconds = timeout_seconds
         self.user_authorization = user_authorization
@@ -96,6 +106,11 @@ class AppsProxy:
             del headers["X-Forwarded-Access-Token"]
         return headers
 
+    def next_upstream(self) -> str:
+        """The app URL whose turn it is."""
+        with self._turns_lock:
+            return next(self._turns)
+
     def _session(self) -> requests.Session:
         session: requests.Session | None = getattr(self._sessions, "session", None)
         if session is None:
@@ -113,7 +128,7 @@ class AppsProxy:
         try:
             upstream = self._session().request(
                 request.method,
-                self.upstream + request.full_path.rstrip("?"),
+                self.next_upstream() + request.full_path.rstrip("?"),
                 headers=headers,
                 data=request.get_data(),
                 stream=True,

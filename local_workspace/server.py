@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import base64
 import binascii
+import uuid
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
 
 from local_workspace.apps import LocalApp, apps_blueprint
-from local_workspace.catalog import LocalCatalog, catalog_blueprint
+from local_workspace.catalog import LocalCatalog
+from local_workspace.catalog_api import catalog_blueprint
 from local_workspace.errors import abort_databricks, current_principal, register_error_handlers
 from local_workspace.identities import M2M_TOKEN_LIFETIME_SECONDS, Directory
 from local_workspace.lakebase import LocalLakebase, database_blueprint
 from local_workspace.serving import LocalServing, serving_blueprint
-from local_workspace.warehouse import LocalWarehouse, warehouse_blueprint
+from local_workspace.statement_api import warehouse_blueprint
+from local_workspace.warehouse import LocalWarehouse
 
 # Paths anyone may call: discovery and the token endpoint itself.
 PUBLIC_PATHS = (
@@ -30,6 +33,8 @@ PUBLIC_PATHS = (
 )
 # Controls of the local stand-ins (serving endpoints made slow or not ready): loopback only, no token.
 LOCAL_CONTROL_PREFIX = "/.local/"
+# The namespace the local account's id is derived in (from the workspace id).
+ACCOUNT_NAMESPACE = uuid.UUID("0b5e8c2a-3f41-4d7e-a6b9-2c1d0e9f8a71")
 
 
 def _bearer_token() -> str | None:
@@ -89,7 +94,10 @@ def create_workspace_app(
     @app.get("/.well-known/databricks-config")
     def databricks_config() -> Response:
         host = request.host_url.rstrip("/")
-        return jsonify(workspace_id=directory.workspace_id, oidc_endpoint=f"{host}/oidc")
+        # The SDK fills Config.account_id and workspace_id from here when they are not configured.
+        return jsonify(
+            oidc_endpoint=f"{host}/oidc", account_id=account_id(directory), workspace_id=directory.workspace_id
+        )
 
     @app.get("/oidc/.well-known/oauth-authorization-server")
     def oidc_discovery() -> Response:
@@ -124,6 +132,11 @@ def create_workspace_app(
         return jsonify(current_principal().scim())
 
     return app
+
+
+def account_id(directory: Directory) -> str:
+    """The local account's id: a UUID, as Databricks' are, the same on every start for the same workspace."""
+    return str(uuid.uuid5(ACCOUNT_NAMESPACE, directory.workspace_id))
 
 
 def _client_credentials() -> tuple[str, str]:

@@ -132,6 +132,9 @@ def app_environment(ports: StackPorts, directory: Directory, base: Mapping[str, 
             "PGAPPNAME": "databricks-dash-template",
             # The SQL warehouse: the connector's SEA (REST) backend reaches a plain-HTTP loopback server; the
             # production default (Thrift, cloud fetch, telemetry) is what these variables leave alone when unset.
+            # Cloud fetch stays off: the connector fetches only ARROW_STREAM external links, which need pyarrow
+            # (not a dependency of the app) and an Arrow writer the local warehouse does not have; its
+            # EXTERNAL_LINKS serve JSON_ARRAY and CSV to SDK callers. INLINE carries a page in one chunk.
             "DATABRICKS_WAREHOUSE_ID": WAREHOUSE_ID,
             "DATABRICKS_SQL_USE_SEA": "true",
             "DATABRICKS_SQL_CLOUD_FETCH": "false",
@@ -250,8 +253,9 @@ def serve_workspace(port: int, lakebase_port: int) -> None:
         os._exit(status)
 
 
-def serve_proxy(port: int, upstream: str) -> None:
-    """Serve the local Apps proxy on loopback until interrupted (SIGTERM's default action ends it at once)."""
+def serve_proxy(port: int, upstream: str | Sequence[str]) -> None:
+    """Serve the local Apps proxy on loopback until interrupted (SIGTERM's default action ends it at once);
+    given several upstream app URLs, it takes turns between them."""
     from local_workspace.proxy import AppsProxy
 
     make_server(LOOPBACK, port, AppsProxy(upstream), threaded=True, request_handler=QuietRequestHandler).serve_forever()

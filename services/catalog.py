@@ -166,7 +166,14 @@ def _schemas(client: WorkspaceClient, catalog: str) -> list[str]:
 
 def _tables_of(client: WorkspaceClient, at: Position, max_results: int) -> tuple[list[TableInfo], str | None]:
     """Up to `max_results` tables of one schema from Unity Catalog's page token, and its next token."""
-    query: dict[str, Any] = {"catalog_name": at.catalog, "schema_name": at.schema, "max_results": max_results}
+    # include_browse: tables the user may only BROWSE are listed too (with access NONE), as Unity Catalog
+    # lists them only when asked.
+    query: dict[str, Any] = {
+        "catalog_name": at.catalog,
+        "schema_name": at.schema,
+        "max_results": max_results,
+        "include_browse": "true",
+    }
     if at.token:
         query["page_token"] = at.token
     with _in_catalog("tables.list", at.catalog, at.schema):
@@ -263,6 +270,6 @@ def get_table(*, settings: Settings, user: UserIdentity, catalog: str, schema: s
     full_name = f"{checked_name(catalog, 'catalog')}.{checked_name(schema, 'schema')}.{checked_name(table, 'table')}"
     client = workspace.user_client(settings, user)
     with _in_catalog("tables.get", catalog, schema, table):
-        info = client.tables.get(full_name=full_name)
+        info = client.tables.get(full_name=full_name, include_browse=True)  # BROWSE shows the details too
         level = _access_level(client, full_name)
     return _data_source(info, level)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dashboard.api.errors import ERROR_RESPONSES, ErrorBody, install_error_handlers, validation_error_response
 from dashboard.api.model_serving import model_serving_api
 from dashboard.api.preferences import preferences_api
+from dashboard.api.queries import queries_api
 from dashboard.api.unity_catalog import unity_catalog_api
 from dashboard.api.user import user_api
 
-BLUEPRINTS = [user_api, unity_catalog_api, preferences_api, model_serving_api]
+BLUEPRINTS = [user_api, unity_catalog_api, preferences_api, model_serving_api, queries_api]
 
 __all__ = ["BLUEPRINTS", "ERROR_RESPONSES", "ErrorBody", "install_error_handlers", "validation_error_response"]

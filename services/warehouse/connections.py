@@ -9,29 +9,44 @@ while the connection idled is reopened, and the statement run again, once.
 
 from __future__ import annotations
 
+import contextvars
+import datetime as dt
 import hashlib
 import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
 from databricks import sql as dbsql
+from databricks.sql.backend.sea.utils.conversion import SqlType, SqlTypeConverter
 
 from core.errors import NotConfigured, QueryCancelled
 from core.identity import UserIdentity
+from core.request_context import record
 from core.settings import Settings
 from services import workspace
 from services.errors import to_service_error, translated
 from services.warehouse.cancel import registry
-from services.warehouse.sql import Statement
 
 log = logging.getLogger(__name__)
-POLL_SECONDS = 0.02
+# A cancellable statement's state is polled at once, then after 1 ms, 2 ms, ... up to POLL_MAX_SECONDS: a
+# statement of a few milliseconds is answered in a few, and a long one costs a poll per 0.1 s (Cancel is seen
+# within that).
+POLL_FIRST_SECONDS = 0.001
+POLL_MAX_SECONDS = 0.1
+PENDING_STATES = ("PENDING", "RUNNING")
+# Writes to the cancel registry, made beside the statement's first polls.
+_registry_writes = ThreadPoolExecutor(max_workers=8, thread_name_prefix="cancel-registry")
+# A statement's parameters: a dict of values (the connector infers each type), or the connector's named
+# parameter objects (each bound as the type it names: services.analytics binds declared types so).
+Parameters = Mapping[str, Any] | Sequence[Any]
+Statement = tuple[str, Parameters]
 
 
 class ConnectionCache:
@@ -98,6 +113,25 @@ def _close_quietly(connection: Any) -> None:
         log.debug("closing a warehouse connection failed: %s", type(error).__name__)
 
 
+# The SEA backend's own TIMESTAMP reader (dateutil's general parser), kept for text that is not ISO 8601.
+_CONNECTOR_TIMESTAMP = SqlTypeConverter.TYPE_MAPPING[SqlType.TIMESTAMP]
+
+
+def _parse_timestamp(text: str) -> Any:
+    """A TIMESTAMP of a JSON result: the warehouse's ISO 8601 text by datetime's own parser, anything else as
+    the connector reads it."""
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        return _CONNECTOR_TIMESTAMP(text)
+
+
+def _use_fast_timestamps() -> None:
+    """Make the SEA backend read TIMESTAMP values with `_parse_timestamp`: its dateutil parse takes ~30 µs a
+    value, 6 ms of a 100-row page with two timestamp columns; fromisoformat takes ~0.1 µs, same values."""
+    SqlTypeConverter.TYPE_MAPPING[SqlType.TIMESTAMP] = _parse_timestamp
+
+
 def connect(settings: Settings, user: UserIdentity) -> Any:
     """A new connector connection to the settings' warehouse as `user` (the app's service principal for
     APP_IDENTITY; UserAuthorizationRequired for a user without a token, unless ALLOW_APP_IDENTITY_FALLBACK);
@@ -125,6 +159,8 @@ def _open(settings: Settings, user: UserIdentity, *, as_app: bool) -> Any:
     }
     if url.port:
         options["_port"] = url.port
+    if settings.sql_use_sea:
+        _use_fast_timestamps()
     with translated("warehouse", action="connect", details={"warehouse_id": settings.warehouse_id}):
         if as_app:
             sp_config = workspace.service_principal_client(settings).config
@@ -148,20 +184,22 @@ def _is_stale(error: Exception, *, reused: bool) -> bool:
 
 
 def _execute(
-    cursor: Any, settings: Settings, statement: str, parameters: dict[str, Any], query_token: str | None, owner: str
+    cursor: Any, settings: Settings, statement: str, parameters: Parameters, query_token: str | None, owner: str
 ) -> None:
     if query_token is None:
         cursor.execute(statement, parameters)
         return
     # Started without waiting, so its id can be registered for Cancel (by its owner's user id), then polled
     # until it ends. A registry that cannot be reached leaves the query running, uncancellable.
+    # The registry's write goes on beside the first polls (a statement of a few milliseconds does not wait for
+    # Lakebase first), and has finished before the registry forgets the token.
     cursor.execute_async(statement, parameters)
     running = registry(settings)
-    running.register(query_token, str(cursor.query_id), owner)
+    registered = _registry_writes.submit(
+        contextvars.copy_context().run, running.register, query_token, str(cursor.query_id), owner
+    )
     try:
-        while cursor.is_query_pending():
-            time.sleep(POLL_SECONDS)
-        state = str(cursor.get_query_state())
+        state = _wait_while_pending(cursor)
         if state.endswith("CANCELLED"):
             raise QueryCancelled(technical_details={"query_token": query_token})
         if state.endswith("FAILED"):
@@ -169,9 +207,22 @@ def _execute(
             # class (INSUFFICIENT_PERMISSIONS, ...). Statements that fail do so before they run, so this is cheap.
             cursor.execute(statement, parameters)
             return
-        cursor.get_async_execution_result()
+        # What get_async_execution_result() does once the state is known, without asking for the state twice more.
+        cursor.active_result_set = cursor.backend.get_execution_result(cursor.active_command_id, cursor)
     finally:
+        registered.result()
         running.forget(query_token, owner)
+
+
+def _wait_while_pending(cursor: Any) -> str:
+    """Poll an asynchronous statement's state, sooner at first and less often as it runs; its final state."""
+    pause = POLL_FIRST_SECONDS
+    while True:
+        state = str(cursor.get_query_state()).rsplit(".", 1)[-1]  # CommandState.RUNNING -> RUNNING
+        if state not in PENDING_STATES:
+            return state
+        time.sleep(pause)
+        pause = min(pause * 2, POLL_MAX_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -185,10 +236,19 @@ class Rows:
     def columns(self) -> list[str]:
         return [d[0] for d in self.cursor.description or []]
 
+    @property
+    def description(self) -> list[tuple[Any, ...]]:
+        """The DB-API description of each column (name, type name, ..., precision, scale, nullable)."""
+        return [tuple(d) for d in self.cursor.description or []]
+
     def fetch(self, size: int | None = None) -> list[tuple[Any, ...]]:
         """The next `size` rows (all that remain without a size); an empty list at the end."""
-        with translated("warehouse", action="fetch", details=self.details):
-            found = self.cursor.fetchall() if size is None else self.cursor.fetchmany(size)
+        started = time.perf_counter()
+        try:
+            with translated("warehouse", action="fetch", details=self.details):
+                found = self.cursor.fetchall() if size is None else self.cursor.fetchmany(size)
+        finally:
+            record(warehouse_ms=(time.perf_counter() - started) * 1000)
         return [tuple(row) for row in found]
 
 
@@ -196,7 +256,7 @@ def _start(
     settings: Settings,
     user: UserIdentity,
     statement: str,
-    parameters: dict[str, Any],
+    parameters: Parameters,
     details: Mapping[str, Any],
     query_token: str | None,
 ) -> tuple[Any, Any, str]:
@@ -240,7 +300,11 @@ def executed(
     With a `token`, the statement can be cancelled meanwhile by `cancel_query` from any worker."""
     context = {"query_token": token} if token else {}
     context |= details
-    connection, cursor, key = _start(settings, user, *query, context, token)
+    started = time.perf_counter()
+    try:
+        connection, cursor, key = _start(settings, user, *query, context, token)
+    finally:
+        record(warehouse_ms=(time.perf_counter() - started) * 1000)
     finished = False
     try:
         yield Rows(cursor, context)
@@ -258,7 +322,7 @@ def run_query(
     settings: Settings,
     user: UserIdentity,
     statement: str,
-    parameters: dict[str, Any],
+    parameters: Parameters,
     details: Mapping[str, Any] | None = None,
     query_token: str | None = None,
 ) -> tuple[list[str], list[tuple[Any, ...]]]:

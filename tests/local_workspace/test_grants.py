@@ -47,7 +47,7 @@ ENGINE_ESCAPES = {
     "glob": "SELECT * FROM glob('/*')",
     "duckdb_tables": "SELECT * FROM duckdb_tables()",
     "duckdb_settings": "SELECT * FROM duckdb_settings()",
-    "information schema of the engine": "SELECT * FROM information_schema.tables",
+    "information schema of the engine": "SELECT * FROM memory.information_schema.tables",
     "a file path as a table": "SELECT * FROM '/etc/passwd'",
     "getenv": "SELECT getenv('HOME')",
     "current_setting": "SELECT current_setting('home_directory')",

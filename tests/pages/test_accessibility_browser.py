@@ -14,6 +14,7 @@ import dash
 import flask
 import pytest
 import requests
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.support.select import Select
 
 from tests.conftest import RunningServer
@@ -115,6 +116,22 @@ def fares(browser: Any, proxy: RunningServer) -> None:
     browser.wait_for_element("#fares-chart .js-plotly-plot", timeout=20)
 
 
+def trips_filtered(browser: Any, proxy: RunningServer) -> None:
+    """The Trips dashboard with every panel drawn and a cross-filter chip (an hour bar clicked)."""
+    open_page(browser, proxy, "/trips")
+    for panel in ("kpis", "hours", "days", "distance", "matrix", "pickups", "dropoffs"):
+        browser.wait_for_contains_text(f"#trips-{panel}-computed", "Computed at", timeout=30)
+    bar = browser.driver.find_elements("css selector", "#trips-hours-graph g.point")[8]
+    browser.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", bar)
+    ActionChains(browser.driver).move_to_element(bar).click().perform()
+    browser.wait_for_contains_text("#trips-chips", "Pickup hour", timeout=20)
+
+
+def fare_by_hour(browser: Any, proxy: RunningServer) -> None:
+    open_page(browser, proxy, "/fare-by-hour")
+    browser.wait_for_element("#fbh-chart .js-plotly-plot", timeout=30)
+
+
 # Each state a user opens, and the page it is on.
 STATES: dict[str, tuple[str, Callable[[Any, RunningServer], None]]] = {
     "home": ("/", home),
@@ -124,6 +141,8 @@ STATES: dict[str, tuple[str, Callable[[Any, RunningServer], None]]] = {
     "serving-error": ("/model-serving", serving_with_error),
     "preferences": ("/preferences", preferences),
     "fares": ("/fares", fares),
+    "trips-filtered": ("/trips", trips_filtered),
+    "fare-by-hour": ("/fare-by-hour", fare_by_hour),
 }
 
 

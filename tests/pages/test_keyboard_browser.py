@@ -190,6 +190,46 @@ def test_change_the_shortest_trip_on_fares(app_through_proxy: tuple[Any, Running
     browser.wait_for_contains_text("#fares-chart figcaption", "trips of 12 miles or more", timeout=20)
 
 
+@walks("/trips")
+def test_filter_the_trips_dashboard_and_clear_it(app_through_proxy: tuple[Any, RunningServer]) -> None:
+    browser, proxy = app_through_proxy
+    open_page(browser, proxy, "/trips")
+    browser.wait_for_contains_text("#trips-kpis-computed", "Computed at", timeout=30)
+    browser.wait_for_element("#trips-pickup option[value='10001']", timeout=30)
+    everything = browser.find_element("#trips-kpi-trips").text
+    skip_to_main(browser)
+    field = tab_to(browser, by_id("trips-distance-min"))
+    press(browser, Keys.CONTROL, "a")
+    press(browser, "5", Keys.ENTER)
+    assert field.get_attribute("value") == "5"
+    browser.wait_for_contains_text("#trips-chips", "Distance: 5 miles or more", timeout=20)
+    waiting(browser, 20).until(lambda _: browser.find_element("#trips-kpi-trips").text not in ("", everything))
+    tab_to(browser, by_id("trips-pickup"))
+    press(browser, Keys.ARROW_DOWN)  # the busiest pickup zip
+    browser.wait_for_contains_text("#trips-chips", "Pickup zip: 10001", timeout=20)
+    tab_to(browser, by_id("trips-clear"))
+    press(browser, Keys.ENTER)
+    browser.wait_for_contains_text("#trips-chips", "None", timeout=20)
+    browser.wait_for_text_to_equal("#trips-kpi-trips", everything, timeout=20)
+    tab_to(browser, by_id("trips-kpis-refresh"))
+    press(browser, Keys.ENTER)
+    browser.wait_for_contains_text("#trips-kpis-computed", "ms on the warehouse", timeout=20)
+
+
+@walks("/fare-by-hour")
+def test_set_the_shortest_trip_on_fare_by_hour(app_through_proxy: tuple[Any, RunningServer]) -> None:
+    browser, proxy = app_through_proxy
+    open_page(browser, proxy, "/fare-by-hour")
+    browser.wait_for_element("#fbh-chart .js-plotly-plot", timeout=30)
+    lines = "return document.querySelector('#fbh-chart .js-plotly-plot').data[0].y[0];"
+    before = browser.driver.execute_script(lines)
+    skip_to_main(browser)
+    tab_to(browser, by_id("fbh-min"))
+    press(browser, Keys.CONTROL, "a")
+    press(browser, "8", Keys.ENTER)
+    waiting(browser, 20).until(lambda _: browser.driver.execute_script(lines) not in (None, before))
+
+
 def test_every_registered_page_has_a_keyboard_walk(server: flask.Flask) -> None:
     # `server` builds the app, which fills Dash's page registry.
     registered = {str(page["path"]) for page in dash.page_registry.values()}

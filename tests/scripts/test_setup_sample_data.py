@@ -7,8 +7,10 @@ import pytest
 
 from core.identity import UserIdentity
 from core.settings import Settings
+from local_workspace.dialect import SqlError
 from local_workspace.identities import Directory
-from local_workspace.warehouse import LocalWarehouse, StatementFailed
+from local_workspace.statements import Request
+from local_workspace.warehouse import LocalWarehouse
 from scripts.setup_sample_data import MAX_ROWS, TABLES, main, statements
 from services.warehouse import connect
 from tests.conftest import RunningServer
@@ -82,11 +84,10 @@ def test_dry_run_prints_the_sql_and_bad_names_are_refused(capsys: pytest.Capture
 
 def test_the_admin_creates_only_in_catalogs_created_here(local_warehouse: LocalWarehouse, directory: Directory) -> None:
     admin = directory.service_principal
-    session = local_warehouse.session(local_warehouse.open_session(admin, None, None), admin)
     for sql in ("CREATE TABLE samples.nyctaxi.extra AS SELECT 1 AS a", "CREATE SCHEMA samples.extra"):
-        with pytest.raises(StatementFailed) as refused:
-            local_warehouse.check(admin, session, sql)
-        assert refused.value.error_code == "INSUFFICIENT_PERMISSIONS"
-    with pytest.raises(StatementFailed) as exists:
-        local_warehouse.check(admin, session, "CREATE CATALOG samples")
-    assert exists.value.error_code == "CATALOG_ALREADY_EXISTS"
+        with pytest.raises(SqlError) as refused:
+            local_warehouse.check(admin, Request(sql, [], "samples", "default"))
+        assert refused.value.error_class == "INSUFFICIENT_PERMISSIONS"
+    with pytest.raises(SqlError) as exists:
+        local_warehouse.check(admin, Request("CREATE CATALOG samples", [], "samples", "default"))
+    assert exists.value.error_class == "CATALOG_ALREADY_EXISTS"

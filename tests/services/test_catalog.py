@@ -170,7 +170,8 @@ def test_a_page_walks_only_as_far_as_it_needs(settings: Settings, workspace_requ
     assert [t.full_name for t in page.tables] == ALICE_TABLES[:1]
     logged = _settle(workspace_requests, settings)
     listed = [line for line in logged if "/unity-catalog/tables?" in line]
-    assert listed == ["GET /api/2.1/unity-catalog/tables?catalog_name=samples&schema_name=nyctaxi&max_results=1"]
+    one_page = "catalog_name=samples&schema_name=nyctaxi&max_results=1&include_browse=true"
+    assert listed == [f"GET /api/2.1/unity-catalog/tables?{one_page}"]
     assert len([line for line in logged if "/effective-permissions/" in line]) == 1  # the page's table only
 
 

@@ -119,7 +119,7 @@ def test_sent_to_the_warehouse_the_page_reads_the_hostile_table_not_the_trips(
     statement, _ = sql.select_page(TABLE, hostile_table, page=Page(limit=2))
     with pytest.raises(NotFound) as refused:
         warehouse.run_query(settings=settings, user=ALICE, statement=statement, parameters={})
-    assert "hostile_names.s.t" in str(refused.value.__cause__)
+    assert "`hostile_names`.`s`.`t`" in str(refused.value.__cause__)
     names, rows = warehouse.run_query(settings=settings, user=ALICE, statement=NAIVE, parameters={})
     assert names == ["trip_distance"]  # the review's attack: the owner's SQL ran as the viewer, on the trips,
     assert len(rows) == 20_000  # every row of them (the LIMIT was commented out too)
