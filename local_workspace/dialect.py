@@ -26,7 +26,7 @@ from sqlglot.generators.databricks import DatabricksGenerator
 from sqlglot.generators.duckdb import DuckDBGenerator
 from sqlglot.parsers.databricks import DatabricksParser
 
-from local_workspace import sql_arrays, sql_dates, sql_functions, sql_patterns
+from local_workspace import sql_aggregates, sql_arrays, sql_dates, sql_functions, sql_patterns
 from local_workspace.sql_errors import (
     SqlError,
     engine_error,
@@ -118,8 +118,10 @@ NOT_EMULATED_CLASSES = frozenset(
         ),
     }
 )
-HANDLERS_BY_CLASS = sql_functions.BY_CLASS | sql_arrays.BY_CLASS | sql_dates.BY_CLASS
-HANDLERS_BY_NAME = sql_functions.BY_NAME | sql_arrays.BY_NAME | sql_dates.BY_NAME | sql_patterns.BY_NAME
+HANDLERS_BY_CLASS = sql_functions.BY_CLASS | sql_arrays.BY_CLASS | sql_dates.BY_CLASS | sql_aggregates.BY_CLASS
+HANDLERS_BY_NAME = (
+    sql_functions.BY_NAME | sql_arrays.BY_NAME | sql_dates.BY_NAME | sql_patterns.BY_NAME | sql_aggregates.BY_NAME
+)
 SPARK_RANGE_LIMIT = 10_000_000
 INT_MIN = -(2**31)
 
@@ -149,11 +151,15 @@ class LocalDatabricks(Databricks):
     class Parser(DatabricksParser):
         FUNCTIONS: ClassVar[dict[str, Callable[..., exp.Expr]]] = {
             **DatabricksParser.FUNCTIONS,
-            **{name.upper(): _anonymous(name) for name in ("date_trunc", *sql_patterns.BY_NAME)},
+            **{name.upper(): _anonymous(name) for name in ("date_trunc", "percentile", *sql_patterns.BY_NAME)},
             **{
                 name: _unit_difference(DatabricksParser.FUNCTIONS[name])
                 for name in ("DATEDIFF", "DATE_DIFF", "TIMESTAMPDIFF")
             },
+        }
+        # sqlglot parses percentile() into a Quantile that drops a third (frequency) argument.
+        FUNCTION_PARSERS: ClassVar[dict[str, Callable[..., exp.Expr]]] = {
+            name: parser for name, parser in DatabricksParser.FUNCTION_PARSERS.items() if name != "PERCENTILE"
         }
 
 
@@ -206,21 +212,38 @@ class Caller:
 
 
 def parse(sql: str) -> exp.Expr:
-    """The one statement in `sql`, parsed as Databricks SQL, or PARSE_SYNTAX_ERROR."""
+    """The one statement in `sql`, parsed as Databricks SQL, or PARSE_SYNTAX_ERROR (UNSUPPORTED_FEATURE.TIME_TRAVEL
+    for Delta time travel)."""
     try:
         statements = [s for s in sqlglot.parse(sql, read=LocalDatabricks) if s is not None]
     except sqlglot.errors.ParseError as error:
         raise parse_error(sql, error) from None
     if len(statements) != 1:
         raise sql_error("PARSE_SYNTAX_ERROR", "Syntax error: exactly one statement is expected.")
+    _refuse_time_travel(statements[0])
     return statements[0]
+
+
+def _refuse_time_travel(tree: exp.Expr) -> None:
+    """UNSUPPORTED_FEATURE.TIME_TRAVEL for `t VERSION AS OF n`, `t TIMESTAMP AS OF …` or `t@v3`: Databricks SQL,
+    but the local tables keep no history."""
+    for table in tree.find_all(exp.Table):
+        alias = table.args.get("alias")
+        if table.args.get("version") is not None or (alias is not None and isinstance(alias.this, exp.Parameter)):
+            raise sql_error(
+                "UNSUPPORTED_FEATURE.TIME_TRAVEL",
+                f"Time travel on the relation `{table.name}` is not supported: the local warehouse keeps no table "
+                "history. (The local workspace does not emulate Delta time travel.)",
+            )
 
 
 def column_name(expression: exp.Expr) -> str:
     """Databricks' name for a result column computed by this (untranslated) expression."""
     if isinstance(expression, exp.Count) and isinstance(expression.this, exp.Star):
         return "count(1)"
-    if isinstance(expression, (exp.CurrentDate, exp.CurrentTimestamp, exp.Localtimestamp)):
+    if isinstance(
+        expression, (exp.CurrentDate, exp.CurrentTimestamp, exp.Localtimestamp, exp.CurrentCatalog, exp.CurrentSchema)
+    ):
         # Databricks names them with their parentheses (and DuckDB refuses its keyword as an alias).
         return f"{type(expression).__name__.lower().replace('current', 'current_')}()"
     return str(_NAMES.generate(expression)).replace("count(*)", "count(1)")

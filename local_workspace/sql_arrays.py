@@ -113,8 +113,12 @@ def array_position(node: exp.Expr) -> exp.Expr:
 
 
 def array_remove(node: exp.Expr) -> exp.Expr:
-    """array_remove keeps the NULL elements."""
-    return fill("list_filter(_0, lambda __x: __x IS NULL OR __x <> _1)", node.this, node.expression)
+    """array_remove keeps the NULL elements; removing NULL answers NULL."""
+    return fill(
+        "CASE WHEN _1 IS NOT NULL THEN list_filter(_0, lambda __x: __x IS NULL OR __x <> _1) END",
+        node.this,
+        node.expression,
+    )
 
 
 def array_distinct(node: exp.Expr) -> exp.Expr:

@@ -10,6 +10,7 @@ import duckdb
 import sqlglot
 
 SQLSTATES = {
+    "WRONG_NUM_ARGS.WITHOUT_SUGGESTION": "42605",
     "ARITHMETIC_OVERFLOW": "22003",
     "CANNOT_PARSE_TIMESTAMP": "22007",
     "CATALOG_ALREADY_EXISTS": "42P04",
@@ -41,6 +42,7 @@ SQLSTATES = {
     "UNRESOLVED_COLUMN.WITHOUT_SUGGESTION": "42703",
     "UNRESOLVED_ROUTINE": "42883",
     "UNSUPPORTED_FEATURE": "0A000",
+    "UNSUPPORTED_FEATURE.TIME_TRAVEL": "0A000",
 }
 SEARCH_PATH = "[`system`.`builtin`, `system`.`session`]"
 # DuckDB's names of types, as Databricks names them in its messages.
@@ -178,7 +180,7 @@ def _arithmetic_error(text: str) -> SqlError | None:
         return sql_error(
             "DIVIDE_BY_ZERO", "Division by zero. Use `try_divide` to tolerate divisor being 0 and return NULL instead."
         )
-    overflow = re.search(r"Overflow in (addition|subtraction|multiplication|negation|\w+)", text)
+    overflow = re.search(r"Overflow (?:in|on) (addition|subtraction|multiplication|negation|\w+)", text)
     if overflow:
         function = {"addition": "try_add", "subtraction": "try_subtract", "multiplication": "try_multiply"}.get(
             overflow.group(1), "try_add"

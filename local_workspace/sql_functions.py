@@ -308,6 +308,47 @@ def _as_int(node: exp.Expr) -> exp.Expr:
     return fill("CAST(_0 AS INTEGER)", node)
 
 
+def _levenshtein(node: exp.Expr) -> exp.Expr:
+    """levenshtein(a, b [, maxDistance]): -1 past maxDistance (sqlglot reads the third argument as a cost)."""
+    limit = node.args.get("ins_cost") or node.args.get("max_dist")
+    if limit is None:
+        return _as_int(node)
+    distance = exp.Levenshtein(this=node.this, expression=node.expression)
+    return fill("CAST(CASE WHEN _1 < 0 OR _0 > _1 THEN -1 ELSE _0 END AS INTEGER)", distance, limit)
+
+
+def _java_replacement(text: str) -> str:
+    """A java.util.regex replacement (`$1` a group, `\\x` the character x) in RE2's terms (`\\1`, `\\\\`)."""
+    out, i = [], 0
+    while i < len(text):
+        char = text[i]
+        if char == "\\" and i + 1 < len(text):
+            out.append("\\\\" if text[i + 1] == "\\" else text[i + 1])
+            i += 2
+        elif char == "$" and i + 1 < len(text) and text[i + 1].isdigit():
+            out.append("\\" + text[i + 1])
+            i += 2
+        elif char == "$":
+            raise sql_error("UNSUPPORTED_FEATURE", "The local workspace cannot run this regexp_replace replacement.")
+        else:
+            out.append("\\\\" if char == "\\" else char)
+            i += 1
+    return "".join(out)
+
+
+def regexp_replace(node: exp.Expr) -> exp.Expr | None:
+    """regexp_replace: Java's `$1` group references in the replacement, as RE2's `\\1`."""
+    replacement = node.args.get("replacement")
+    text = string_value(replacement) if replacement is not None else None
+    if replacement is None:
+        return None
+    if text is not None:
+        node.set("replacement", exp.Literal.string(_java_replacement(text)))
+    else:  # a computed replacement: its backslashes kept literal, `$n` as `\n`
+        node.set("replacement", fill(r"regexp_replace(replace(_0, '\', '\\'), '\$(\d)', '\\\1', 'g')", replacement))
+    return node
+
+
 def _separator(node: exp.Expr) -> exp.Expr | None:
     """string_agg / listagg without a delimiter: none (DuckDB would put a comma)."""
     if node.args.get("separator") is None:
@@ -356,9 +397,16 @@ BY_CLASS: dict[type[exp.Expr], Handler] = {
     exp.PercentRank: _rank,
     exp.ConcatWs: _concat_ws,
     exp.Rint: _one_arg("CAST(round_even(CAST(_0 AS DOUBLE), 0) AS DOUBLE)"),
+    # contains(s, NULL): DuckDB cannot choose among its string, list and map contains() for a bare NULL.
+    exp.Contains: lambda node: (
+        fill("CAST(NULL AS BOOLEAN)") if exp.Null in {type(node.this), type(node.expression)} else None
+    ),
     exp.Length: _as_int,
     exp.StrPosition: _as_int,
-    exp.Levenshtein: _as_int,
+    exp.Levenshtein: _levenshtein,
+    # factorial: a BIGINT, NULL outside 0..20 (DuckDB takes an INTEGER and answers a 128-bit integer).
+    exp.Factorial: _one_arg("CASE WHEN _0 BETWEEN 0 AND 20 THEN CAST(factorial(CAST(_0 AS INTEGER)) AS BIGINT) END"),
+    exp.RegexpReplace: regexp_replace,
     exp.Ascii: _as_int,
 }
 BY_NAME: dict[str, Handler] = {
@@ -378,7 +426,6 @@ BY_NAME: dict[str, Handler] = {
     "isnotnull": _named("(_0 IS NOT NULL)"),
     "every": _named("bool_and(_0)"),
     "mean": _named("avg(_0)"),
-    "try_sum": _named("sum(_0)"),
     "std": _named("stddev(_0)"),
     "timestamp_seconds": _named("to_timestamp(_0)"),
     "expm1": _named("exp(_0) - 1"),

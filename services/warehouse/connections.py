@@ -94,6 +94,13 @@ class ConnectionCache:
         for connection in to_close:
             _close_quietly(connection)
 
+    def drop(self, key: str) -> None:
+        """Close the idle connections kept under `key` (their sessions ended together, e.g. a warehouse restart)."""
+        with self._lock:
+            connections = self._idle.pop(key, [])
+        for connection in connections:
+            _close_quietly(connection)
+
     def clear(self) -> None:
         """Close every idle connection."""
         with self._lock:
@@ -265,7 +272,8 @@ def _start(
     as_app = workspace.acts_as_app(settings, user)
     key = ConnectionCache.connection_key(settings, user, as_app=as_app)
     for attempt in (1, 2):
-        connection = _cache.take(key)
+        # The retry opens a new session: the other idle connections of the key went stale with this one.
+        connection = _cache.take(key) if attempt == 1 else None
         reused = connection is not None
         try:
             if connection is None:
@@ -282,6 +290,7 @@ def _start(
             failure = to_service_error(error, integration="warehouse", action="statement.execute", details=details)
             if attempt == 1 and not isinstance(failure, QueryCancelled) and _is_stale(error, reused=reused):
                 log.info("warehouse session went stale; reopening")
+                _cache.drop(key)
                 continue
             log.warning("warehouse query failed: %s", type(error).__name__)
             raise failure from error

@@ -18,6 +18,7 @@ left out: a Databricks SQL warehouse's default time zone is UTC, as here.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 DOCS = "https://docs.databricks.com/en/sql/language-manual/functions/{page}.html"
@@ -68,7 +69,7 @@ def rows(page: str, sql: str, *result: Row, ordered: bool = True, verified: bool
     return Example(page, sql, list(result), ordered, verified)
 
 
-def window(page: str, function: str, *third: str | None) -> Example:
+def window(page: str, function: str, *third: str | None, verified: bool = False) -> Example:
     """The window functions' shared example: `function` over rows of (a, b), partitioned by a, ordered by b;
     the rows ('A1', 1), ('A1', 1), ('A1', 2), ('A2', 3) answer `third` in their third column."""
     sql = (
@@ -76,26 +77,28 @@ def window(page: str, function: str, *third: str | None) -> Example:
         "('A1', 1) tab(a, b)"
     )
     keys = [("A1", "1"), ("A1", "1"), ("A1", "2"), ("A2", "3")]
-    return rows(page, sql, *[(a, b, c) for (a, b), c in zip(keys, third, strict=True)], ordered=False)
+    return rows(
+        page, sql, *[(a, b, c) for (a, b), c in zip(keys, third, strict=True)], ordered=False, verified=verified
+    )
 
 
 DATE_TIME = table(
     r"""
 dayofweek: SELECT dayofweek('2009-07-30') => 5
 weekday: SELECT weekday(DATE'2009-07-30'), extract(DAYOFWEEK_ISO FROM DATE'2009-07-30') => 3 | 4
-?dayofmonth: SELECT dayofmonth('2009-07-30') => 30
-?day: SELECT day('2009-07-30') => 30
+dayofmonth: SELECT dayofmonth('2009-07-30') => 30
+day: SELECT day('2009-07-30') => 30
 dayofyear: SELECT dayofyear('2016-04-09') => 100
 weekofyear: SELECT weekofyear('2008-02-20') => 8
-?month: SELECT month('2016-07-30') => 7
+month: SELECT month('2016-07-30') => 7
 year: SELECT year('2016-07-30') => 2016
-?quarter: SELECT quarter('2016-08-31') => 3
+quarter: SELECT quarter('2016-08-31') => 3
 hour: SELECT hour('2009-07-30 12:58:59') => 12
-?minute: SELECT minute('2009-07-30 12:58:59') => 58
+minute: SELECT minute('2009-07-30 12:58:59') => 58
 second: SELECT second('2009-07-30 12:58:59') => 59
 date_add: SELECT date_add('2016-07-30', 1) => 2016-07-31
 dateadd2: SELECT dateadd('2016-07-30', 1) => 2016-07-31
-?date_sub: SELECT date_sub('2016-07-30', 1) => 2016-07-29
+date_sub: SELECT date_sub('2016-07-30', 1) => 2016-07-29
 datediff: SELECT datediff('2009-07-31', '2009-07-30') => 1
 datediff: SELECT datediff('2009-07-30', '2009-07-31') => -1
 ?date_diff: SELECT date_diff('2009-07-31', '2009-07-30') => 1
@@ -147,8 +150,8 @@ from_utc_timestamp: SELECT from_utc_timestamp('2016-08-31', 'Asia/Seoul') => 201
 from_utc_timestamp: SELECT from_utc_timestamp('2017-07-14 02:40:00.0', 'GMT+1') => 2017-07-14 03:40:00
 to_utc_timestamp: SELECT to_utc_timestamp('2016-08-31', 'Asia/Seoul') => 2016-08-30 15:00:00
 to_utc_timestamp: SELECT to_utc_timestamp('2017-07-14 02:40:00.0', 'GMT+1') => 2017-07-14 01:40:00
-?unix_date: SELECT unix_date(DATE('1970-01-02')) => 1
-?date_from_unix_date: SELECT date_from_unix_date(1) => 1970-01-02
+unix_date: SELECT unix_date(DATE('1970-01-02')) => 1
+date_from_unix_date: SELECT date_from_unix_date(1) => 1970-01-02
 extract: SELECT extract(YEAR FROM TIMESTAMP '2019-08-12 01:00:00.123456') => 2019
 extract: SELECT extract(week FROM TIMESTAMP'2019-08-12 01:00:00.123456') => 33
 extract: SELECT extract(DAY FROM DATE'2019-08-12') => 12
@@ -166,11 +169,12 @@ date: SELECT date('2021-03-21') => 2021-03-21
 
 STRING = table(
     r"""
-?concat: SELECT concat('Spark', 'SQL') => SparkSQL
+concat: SELECT concat('Spark', 'SQL') => SparkSQL
 concat_ws: SELECT concat_ws(' ', 'Spark', 'SQL') => Spark SQL
 concat_ws: SELECT concat_ws('s') => ''
 concat_ws: SELECT concat_ws(',', 'Spark', array('S', 'Q', NULL, 'L'), NULL) => Spark,S,Q,L
-?pipepipesign: SELECT 'Spark' || 'SQL' => SparkSQL
+pipepipesign: SELECT 'Spark' || 'SQL' => SparkSQL
+pipepipesign: SELECT array(1, 2, 3) || array(4, 5) || array(6) => [1,2,3,4,5,6]
 substring: SELECT substring('Spark SQL', 5) => k SQL
 substring: SELECT substring('Spark SQL', -3) => SQL
 substring: SELECT substring('Spark SQL', 5, 1) => k
@@ -182,8 +186,8 @@ substr: SELECT substr('Spark SQL', 5) => k SQL
 substr: SELECT substr('Spark SQL', -3) => SQL
 substr: SELECT substr('Spark SQL', 5, 1) => k
 substr: SELECT substr('Spark SQL' FROM -10 FOR 5) => Spar
-?left: SELECT left('Spark SQL', 3) => Spa
-?right: SELECT right('Spark SQL', 3) => SQL
+left: SELECT left('Spark SQL', 3) => Spa
+right: SELECT right('Spark SQL', 3) => SQL
 instr: SELECT instr('SparkSQL', 'SQL') => 6
 instr: SELECT instr('SparkSQL', 'R') => 0
 locate: SELECT locate('bar', 'abcbarbar') => 4
@@ -194,15 +198,18 @@ position: SELECT position('bar' IN 'abcbarbar') => 4
 lpad: SELECT lpad('hi', 5, 'ab') => abahi
 lpad: SELECT lpad('hi', 1, '??') => h
 lpad: SELECT lpad('hi', 5) => '   hi'
-?rpad: SELECT rpad('hi', 5, '??') => hi???
-?rpad: SELECT rpad('hi', 1, '??') => h
-?rpad: SELECT rpad('hi', 5) => 'hi   '
-?initcap: SELECT initcap('sPark sql') => Spark Sql
-?upper: SELECT upper('SparkSql') => SPARKSQL
-?ucase: SELECT ucase('SparkSql') => SPARKSQL
+rpad: SELECT rpad('hi', 5, 'ab') => hiaba
+rpad: SELECT rpad('hi', 1, '??') => h
+rpad: SELECT rpad('hi', 5) => 'hi   '
+initcap: SELECT initcap('sPark sql') => Spark Sql
+upper: SELECT upper('SparkSql') => SPARKSQL
+ucase: SELECT ucase('SparkSql') => SPARKSQL
 ?lower: SELECT lower('SparkSql') => sparksql
 ?lcase: SELECT lcase('SparkSql') => sparksql
-?length: SELECT length('Spark SQL ') => 10
+length: SELECT length('Spark SQL ') => 10
+length: SELECT length('床前明月光') => 5
+len: SELECT len('Spark SQL ') => 10
+len: SELECT len('床前明月光') => 5
 ?char_length: SELECT char_length('Spark SQL ') => 10
 ?character_length: SELECT character_length('Spark SQL ') => 10
 ?bit_length: SELECT bit_length('Spark SQL') => 72
@@ -220,16 +227,18 @@ split_part: SELECT '->' || split_part('', ',', 1) || '<-' => -><-
 split_part: SELECT '->' || split_part('Hello', '', 3) || '<-' => -><-
 split_part: SELECT '->' || split_part('Hello,World,!', ',', 0) || '<-' => ERROR:INVALID_INDEX_OF_ZERO
 regexp_extract: SELECT regexp_extract('100-200', '(\\d+)-(\\d+)', 1) => 100
-?regexp_replace: SELECT regexp_replace('100-200', '(\\d+)', 'num') => num-num
+regexp_replace: SELECT regexp_replace('100-200', '(\\d+)', 'num') => num-num
+regexp_replace: SELECT regexp_replace('SSN 123-45-6789', r'\d', '#') => SSN ###-##-####
+regexp_replace: SELECT regexp_replace('2024-03-15', r'(\d{4})-(\d{2})-(\d{2})', '$3/$2/$1') => 15/03/2024
 translate: SELECT translate('AaBbCc', 'abc', '123') => A1B2C3
 translate: SELECT translate('AaBbCc', 'abc', '1') => A1BC
 translate: SELECT translate('AaBbCc', 'abc', '') => ABC
 format_number: SELECT format_number(12332.123456, 4) => 12,332.1235
 format_number: SELECT format_number(12332.123456, '#.###') => 12332.123
 format_number: SELECT format_number(12332.123456, 'EUR ,###.-') => EUR 12,332.-
-?reverse: SELECT reverse('Spark SQL') => LQS krapS
-?repeat: SELECT repeat('123', 2) => 123123
-?replace: SELECT replace('ABCabc', 'abc', 'DEF') => ABCDEF
+reverse: SELECT reverse('Spark SQL') => LQS krapS
+repeat: SELECT repeat('123', 2) => 123123
+replace: SELECT replace('ABCabc', 'abc', 'DEF') => ABCDEF
 trim: SELECT '+' || trim('    SparkSQL   ') || '+' => +SparkSQL+
 trim: SELECT '+' || trim(BOTH FROM ' SparkSQL ') || '+' => +SparkSQL+
 trim: SELECT '+' || trim(LEADING FROM ' SparkSQL ') || '+' => +SparkSQL +
@@ -240,43 +249,60 @@ trim: SELECT trim(LEADING 'SL' FROM 'SSparkSQLS') => parkSQLS
 trim: SELECT trim(TRAILING 'SL' FROM 'SSparkSQLS') => SSparkSQ
 ltrim: SELECT '+' || ltrim(' SparkSQL ') || '+' => +SparkSQL +
 ltrim: SELECT '+' || ltrim('abc', 'acbabSparkSQL ') || '+' => +SparkSQL +
-?rtrim: SELECT rtrim('    SparkSQL   ') => '    SparkSQL'
+rtrim: SELECT rtrim('SparkSQL   ') || '+' => SparkSQL+
+rtrim: SELECT rtrim('ab', 'SparkSQLabcaaba') => SparkSQLabc
 btrim: SELECT 'X' || btrim(' SparkSQL ') || 'X' => XSparkSQLX
 btrim: SELECT btrim('abcaabaSparkSQLabcaaba', 'abc') => SparkSQL
 ?ascii: SELECT ascii('222') => 50
 ?ascii: SELECT ascii('2') => 50
 ?chr: SELECT chr(65) => A
 ?char: SELECT char(65) => A
-?startswith: SELECT startswith('SparkSQL', 'Spark') => true
-?startswith: SELECT startswith('SparkSQL', 'SQL') => false
-?startswith: SELECT startswith('SparkSQL', NULL) => NULL
-?endswith: SELECT endswith('SparkSQL', 'SQL') => true
-?endswith: SELECT endswith('SparkSQL', 'Spark') => false
-?contains: SELECT contains('SparkSQL', 'Spark') => true
-?contains: SELECT contains('SparkSQL', 'SPARK') => false
-?contains: SELECT contains(NULL, 'Spark') => NULL
-?substring_index: SELECT substring_index('www.apache.org', '.', 2) => www.apache
+startswith: SELECT startswith('SparkSQL', 'Spark') => true
+startswith: SELECT startswith('SparkSQL', 'spark') => false
+startswith: SELECT startswith(NULL, 'Spark') => NULL
+startswith: SELECT startswith('SparkSQL', '') => true
+startswith: SELECT startswith('SparkSQL', NULL) => NULL
+endswith: SELECT endswith('SparkSQL', 'SQL') => true
+endswith: SELECT endswith('SparkSQL', 'sql') => false
+endswith: SELECT endswith('SparkSQL', NULL) => NULL
+endswith: SELECT endswith(NULL, 'Spark') => NULL
+endswith: SELECT endswith('SparkSQL', '') => true
+contains: SELECT contains('SparkSQL', 'Spark') => true
+contains: SELECT contains('SparkSQL', 'Spork') => false
+contains: SELECT contains('SparkSQL', NULL) => NULL
+contains: SELECT contains('SparkSQL', 'ark') => true
+contains: SELECT contains('SparkSQL', 'SQL') => true
+contains: SELECT contains('SparkSQL', '') => true
+contains: SELECT contains(NULL, 'Spark') => NULL
+substring_index: SELECT substring_index('www.apache.org', '.', 2) => www.apache
 ?md5: SELECT md5('Spark') => 8cde774d6f7333752ed72cacddb05126
 ?sha1: SELECT sha1('Spark') => 85f5955f4b27a9a4c2aab6ffe5d7189fc298b92c
-?sha2: SELECT sha2('Spark', 256) => 529bc3b07127ecb7e53a4dcf1991d9152c24537d919178022b2c42657f79a26b
-?base64: SELECT base64('Spark SQL') => U3BhcmsgU1FM
-?hex: SELECT hex(17) => 11
-?hex: SELECT hex('Spark SQL') => 537061726B2053514C
-?levenshtein: SELECT levenshtein('kitten', 'sitting') => 3
+sha2: SELECT sha2('Spark', 256) => 529bc3b07127ecb7e53a4dcf1991d9152c24537d919178022b2c42657f79a26b
+base64: SELECT base64('Spark SQL') => U3BhcmsgU1FM
+hex: SELECT hex(17) => 11
+hex: SELECT hex('Spark SQL') => 537061726B2053514C
+levenshtein: SELECT levenshtein('kitten', 'sitting') => 3
+levenshtein: SELECT levenshtein('kitten', 'sitting', 2) => -1
+levenshtein: SELECT levenshtein('kitten', 'sitting', 4) => 3
 ?soundex: SELECT soundex('Miller') => ERROR:UNRESOLVED_ROUTINE
-?overlay: SELECT overlay('Spark SQL' PLACING '_' FROM 6) => Spark_SQL
-?overlay: SELECT overlay('Spark SQL' PLACING 'CORE' FROM 7) => Spark CORE
-?overlay: SELECT overlay('Spark SQL' PLACING 'ANSI ' FROM 7 FOR 0) => Spark ANSI SQL
-?overlay: SELECT overlay('Spark SQL' PLACING 'tructured' FROM 2 FOR 4) => Structured SQL
-?elt: SELECT elt(1, 'scala', 'java') => scala
-?find_in_set: SELECT find_in_set('ab','abc,b,ab,c,def') => 3
-?format_string: SELECT format_string('Hello World %d %s', 100, 'days') => Hello World 100 days
-?printf: SELECT printf('Hello World %d %s', 100, 'days') => Hello World 100 days
-?like: SELECT 'Spark' LIKE 'Sp_rk' => true
+overlay: SELECT overlay('Spark SQL', 'ANSI ', 7, 0) => Spark ANSI SQL
+overlay: SELECT overlay('Spark SQL' PLACING '_' FROM 6) => Spark_SQL
+overlay: SELECT overlay('Spark SQL' PLACING 'CORE' FROM 7) => Spark CORE
+overlay: SELECT overlay('Spark SQL' PLACING 'ANSI ' FROM 7 FOR 0) => Spark ANSI SQL
+overlay: SELECT overlay('Spark SQL' PLACING 'tructured' FROM 2 FOR 4) => Structured SQL
+elt: SELECT elt(1, 'scala', 'java') => scala
+find_in_set: SELECT find_in_set('ab','abc,b,ab,c,def') => 3
+format_string: SELECT format_string('Hello World %d %s', 100, 'days') => Hello World 100 days
+printf: SELECT printf('Hello World %d %s', 100, 'days') => Hello World 100 days
+like: SELECT like('Spark', '_park') => true
+like: SELECT like('Spock', '_park') => false
+like: SELECT 'Spark' like SOME ('_park', '_ock') => true
+like: SELECT 'Spark' like ALL ('_park', '_ock') => false
+like: SELECT '%SystemDrive%/Users/John' like '/%SystemDrive/%//Users%' ESCAPE '/' => true
 ?ilike: SELECT 'Spark' ILIKE '_PARK' => true
 ?rlike: SELECT 'Spark' RLIKE '^S.*k$' => true
 ?lower: SELECT lower(NULL) => NULL
-?space: SELECT concat(space(2), '1') => '  1'
+space: SELECT concat('1', space(2), '1') => 1  1
 ?crc32: SELECT crc32('Spark') => ERROR:UNRESOLVED_ROUTINE
 ?hash: SELECT hash('Spark', array(123), 2) => ERROR:UNRESOLVED_ROUTINE
 ?xxhash64: SELECT xxhash64('Spark', array(123), 2) => ERROR:UNRESOLVED_ROUTINE
@@ -290,13 +316,18 @@ round: SELECT bround(3.5, 0), round(3.5, 0) => 4 | 4
 round: SELECT bround(2.6, 0), round(2.6, 0) => 3 | 3
 round: SELECT bround(2.25, 1), round(2.25, 1) => 2.2 | 2.3
 round: SELECT bround(13.5, -1), round(13.5, -1) => 10 | 10
-?bround: SELECT bround(2.5, 0), round(2.5, 0) => 2 | 3
-?bround: SELECT bround(2.25, 1), round(2.25, 1) => 2.2 | 2.3
+bround: SELECT bround(2.5, 0), round(2.5, 0) => 2 | 3
+bround: SELECT bround(2.25, 1), round(2.25, 1) => 2.2 | 2.3
+bround: SELECT bround(3.5, 0), round(3.5, 0) => 4 | 4
+bround: SELECT bround(2.6, 0), round(2.6, 0) => 3 | 3
+bround: SELECT bround(13.5, -1), round(13.5, -1) => 10 | 10
 pmod: SELECT pmod(10, 3), mod(10, 3) => 1 | 1
 pmod: SELECT pmod(-10, 3), mod(-10, 3) => 2 | -1
 # The page's newer copies name the class REMAINDER_BY_ZERO (older ones DIVIDE_BY_ZERO).
 pmod: SELECT pmod(-10, 0) => ERROR:REMAINDER_BY_ZERO
-?mod: SELECT mod(2, 1.8) => 0.2
+mod: SELECT mod(2, 1.8) => 0.2
+# The page's newer copies name the class REMAINDER_BY_ZERO (older ones DIVIDE_BY_ZERO).
+mod: SELECT mod(2, 0) => ERROR:REMAINDER_BY_ZERO
 percentsign: SELECT 2 % 1.8 => 0.2
 ?percentsign: SELECT -7 % 2 => -1
 # The page's newer copies name the class REMAINDER_BY_ZERO (older ones DIVIDE_BY_ZERO).
@@ -304,47 +335,58 @@ percentsign: SELECT 2 % 0 => ERROR:REMAINDER_BY_ZERO
 div: SELECT 3 div 2 => 1
 div: SELECT -5.9 div 1 => -5
 div: SELECT -5.9 div 0 => ERROR:DIVIDE_BY_ZERO
-?slashsign: SELECT 3 / 2 => 1.5
-?slashsign: SELECT 2L / 2L => 1.0
-?slashsign: SELECT 3 / 0 => ERROR:DIVIDE_BY_ZERO
-?asterisksign: SELECT 3 * 2 => 6
-?plussign: SELECT 1 + 2 => 3
-?plussign: SELECT 2147483647 + 1 => ERROR:ARITHMETIC_OVERFLOW
+slashsign: SELECT 3 / 2 => 1.5
+slashsign: SELECT 2L / 2L => 1.0
+slashsign: SELECT 3 / 0 => ERROR:DIVIDE_BY_ZERO
+asterisksign: SELECT 3 * 2 => 6
+asterisksign: SELECT 100Y * 100Y => ERROR:ARITHMETIC_OVERFLOW
+plussign: SELECT 1 + 2 => 3
+# The docs print the first as 2021-5-20 and the class as ARITMETIC_OVERFLOW.
+plussign: SELECT DATE'2021-03-20' + INTERVAL '2' MONTH => 2021-05-20
+plussign: SELECT TIMESTAMP'2021-03-20 12:15:29' + INTERVAL '3' SECOND => 2021-03-20 12:15:32
+plussign: SELECT DATE'2021-03-31' + INTERVAL '1' MONTH => 2021-04-30
+plussign: SELECT 127Y + 1Y => ERROR:ARITHMETIC_OVERFLOW
 ?minussign: SELECT 2 - 1 => 1
 ceil: SELECT ceil(-0.1) => 0
 ceil: SELECT ceil(5) => 5
 ceil: SELECT ceil(5.4) => 6
-?ceil: SELECT ceil(3.1411, 3) => 3.142
-?ceil: SELECT ceil(3.1411, -3) => 1000
-?ceiling: SELECT ceiling(-0.1) => 0
-?floor: SELECT floor(-0.1) => -1
-?floor: SELECT floor(5) => 5
-?floor: SELECT floor(3.1411, 3) => 3.141
-?floor: SELECT floor(3.1411, -3) => 0
-?abs: SELECT abs(-1) => 1
-?sign: SELECT sign(40) => 1.0
-?signum: SELECT signum(-40) => -1.0
-?sqrt: SELECT sqrt(4) => 2.0
+ceiling: SELECT ceiling(-0.1) => 0
+ceiling: SELECT ceiling(5) => 5
+ceiling: SELECT ceiling(5.4) => 6
+ceiling: SELECT ceiling(3345.1, -2) => 3400
+ceiling: SELECT ceiling(-12.345, 1) => -12.3
+floor: SELECT floor(-0.1) => -1
+floor: SELECT floor(5) => 5
+floor: SELECT floor(3345.1, -2) => 3300
+floor: SELECT floor(-12.345, 1) => -12.4
+abs: SELECT abs(-1) => 1
+abs: SELECT abs(cast(-32768 AS Smallint)) => ERROR:ARITHMETIC_OVERFLOW
+sign: SELECT sign(40) => 1.0
+signum: SELECT signum(40) => 1.0
+sqrt: SELECT sqrt(4) => 2.0
+sqrt: SELECT sqrt(-4) => NaN
 ?cbrt: SELECT cbrt(27.0) => 3.0
 ?exp: SELECT exp(0) => 1.0
 ?ln: SELECT ln(1) => 0.0
-?log: SELECT log(10, 100) => 2.0
-?log10: SELECT log10(10) => 1.0
+log: SELECT log(10, 100) => 2.0
+log: SELECT log(e()) => 1.0
+log10: SELECT log10(10) => 1.0
 ?log2: SELECT log2(2) => 1.0
 ?log1p: SELECT log1p(0) => 0.0
-?pow: SELECT pow(2, 3) => 8.0
-?power: SELECT power(2, 3) => 8.0
-?greatest: SELECT greatest(10, 9, 2, 4, 3) => 10
+pow: SELECT pow(2, 3) => 8.0
+# The power page's example calls its synonym pow; the docs print 8 or 8.0 (a DOUBLE).
+power: SELECT pow(2, 3) => 8.0
+greatest: SELECT greatest(10, 9, 2, 4, 3) => 10
 ?least: SELECT least(10, 9, 2, 4, 3) => 2
-?factorial: SELECT factorial(5) => 120
 ?negative: SELECT negative(1) => -1
 ?positive: SELECT positive(1) => 1
 ?degrees: SELECT degrees(pi()) => 180.0
 ?radians: SELECT radians(180) => 3.141592653589793
 ?pi: SELECT pi() => 3.141592653589793
 ?e: SELECT e() => 2.718281828459045
-?bin: SELECT bin(13) => 1101
-?bin: SELECT bin(-13) => 1111111111111111111111111111111111111111111111111111111111110011
+bin: SELECT bin(13) => 1101
+bin: SELECT bin(-13) => 1111111111111111111111111111111111111111111111111111111111110011
+bin: SELECT bin(13.3) => 1101
 ?conv: SELECT conv('100', 2, 10) => ERROR:UNRESOLVED_ROUTINE
 ?shiftleft: SELECT shiftleft(2, 1) => 4
 ?shiftright: SELECT shiftright(4, 1) => 2
@@ -390,29 +432,33 @@ int: SELECT int('abc') => ERROR:CAST_INVALID_INPUT
 
 CONDITIONAL = table(
     r"""
-?coalesce: SELECT coalesce(NULL, 1, NULL) => 1
-?nvl: SELECT nvl(NULL, 2) => 2
+coalesce: SELECT coalesce(NULL, 1, NULL) => 1
+coalesce: SELECT coalesce(NULL, 'hello') => hello
+nvl: SELECT nvl(NULL, 2) => 2
+nvl: SELECT nvl(3, 2) => 3
 ?nvl: SELECT nvl(NULL, array('2')) => ["2"]
-?ifnull: SELECT ifnull(NULL, array('2')) => ["2"]
-?nvl2: SELECT nvl2(NULL, 2, 1) => 1
-?nvl2: SELECT nvl2(0, 2, 1) => 2
-?nullif: SELECT nullif(2, 2) => NULL
-?nullif: SELECT nullif(2, 3) => 2
-?if: SELECT if(1 < 2, 'a', 'b') => a
-?iff: SELECT iff(1 < 2, 'a', 'b') => a
+ifnull: SELECT ifnull(NULL, array('2')) => ["2"]
+nvl2: SELECT nvl2(NULL, 2, 1) => 1
+nvl2: SELECT nvl2('spark', 2, 1) => 2
+nullif: SELECT nullif(2, 2) => NULL
+nullif: SELECT nullif(2, 3) => 2
+if: SELECT if(1 < 2, 'a', 'b') => a
+iff: SELECT iff(1 < 2, 'a', 'b') => a
 case: SELECT CASE WHEN 1 > 0 THEN 1 WHEN 2 > 0 THEN 2.0 ELSE 1.2 END => 1.0
 case: SELECT CASE WHEN 1 < 0 THEN 1 WHEN 2 > 0 THEN 2.0 ELSE 1.2 END => 2.0
 case: SELECT CASE WHEN 1 < 0 THEN 1 WHEN 2 < 0 THEN 2.0 END => NULL
 case: SELECT CASE 3 WHEN 1 THEN 'A' WHEN 2 THEN 'B' WHEN 3 THEN 'C' END => C
-?zeroifnull: SELECT zeroifnull(NULL) => 0
-?zeroifnull: SELECT zeroifnull(5) => 5
-?nullifzero: SELECT nullifzero(0) => NULL
-?nullifzero: SELECT nullifzero(5) => 5
+zeroifnull: SELECT zeroifnull(0) => 0
+zeroifnull: SELECT zeroifnull(NULL) => 0
+zeroifnull: SELECT zeroifnull(5) => 5
+nullifzero: SELECT nullifzero(0) => NULL
+nullifzero: SELECT nullifzero(NULL) => NULL
+nullifzero: SELECT nullifzero(5) => 5
 decode: SELECT decode(5, 6, 'Spark', 5, 'SQL', 4, 'rocks') => SQL
 decode: SELECT decode(NULL, 6, 'Spark', NULL, 'SQL', 4, 'rocks') => SQL
 decode: SELECT decode(7, 6, 'Spark', 5, 'SQL', 'rocks') => rocks
 ?nanvl: SELECT nanvl(cast('NaN' AS DOUBLE), 123) => 123.0
-?isnull: SELECT isnull(1) => false
+isnull: SELECT isnull(1) => false
 ?isnotnull: SELECT isnotnull(1) => true
 ?isnan: SELECT isnan(cast('NaN' AS DOUBLE)) => true
 equal_null: SELECT equal_null(2, 2) => true
@@ -421,10 +467,20 @@ equal_null: SELECT equal_null(NULL, 1) => false
 equal_null: SELECT NULL == 1 => NULL
 equal_null: SELECT equal_null(NULL, NULL) => true
 equal_null: SELECT NULL == NULL => NULL
-?lteqgtsign: SELECT 2 <=> 2 => true
-?lteqgtsign: SELECT 1 <=> '1' => true
-?lteqgtsign: SELECT true <=> NULL => false
-?lteqgtsign: SELECT NULL <=> NULL => true
+lteqgtsign: SELECT 2 <=> 2 => true
+lteqgtsign: SELECT 1 <=> '1' => true
+lteqgtsign: SELECT true <=> NULL => false
+lteqgtsign: SELECT NULL <=> NULL => true
+ltgtsign: SELECT 2 <> 2 => false
+ltgtsign: SELECT 3 <> 2 => true
+ltgtsign: SELECT 1 <> '1' => false
+ltgtsign: SELECT true <> NULL => NULL
+ltgtsign: SELECT NULL <> NULL => NULL
+lteqsign: SELECT 2 <= 2 => true
+lteqsign: SELECT 1.0 <= '1' => true
+lteqsign: SELECT to_date('2009-07-30 04:17:52') <= to_date('2009-07-30 04:17:52') => true
+lteqsign: SELECT to_date('2009-07-30 04:17:52') <= to_date('2009-08-01 04:17:52') => true
+lteqsign: SELECT 1 <= NULL => NULL
 ?eqeqsign: SELECT 2 == 2 => true
 ?between: SELECT 4 BETWEEN 3 AND 5 => true
 ?in: SELECT 1 IN (2, 3, 4) => false
@@ -436,9 +492,13 @@ equal_null: SELECT NULL == NULL => NULL
 ARRAYS_AND_MAPS = table(
     r"""
 ?array: SELECT array(1, 2, 3) => [1,2,3]
-?array_contains: SELECT array_contains(array(1, 2, 3), 2) => true
-?array_contains: SELECT array_contains(array(1, NULL, 3), 2) => NULL
-?array_contains: SELECT array_contains(array(1, 2, 3), NULL) => NULL
+array_contains: SELECT array_contains(array(1, 2, 3), 2) => true
+array_contains: SELECT array_contains(array(1, NULL, 3), 2) => NULL
+array_contains: SELECT array_contains(array(1, 2, 3), NULL) => NULL
+array_contains: SELECT array_contains(array(1, 2, 3), NULL::INT) => NULL
+array_contains: SELECT array_contains(array(1, 2, NULL, 3), NULL::INT) => NULL
+array_contains: SELECT exists(array(1, 2, NULL, 3), x -> x IS NULL) => true
+array_contains: SELECT exists(array(1, 2, 3), x -> x IS NULL) => false
 element_at: SELECT element_at(array(1, 2, 3), 2) => 2
 ?element_at: SELECT element_at(array(1, 2, 3), -1) => 3
 element_at: SELECT element_at(array(1, 2, 3), 5) => ERROR:INVALID_ARRAY_INDEX_IN_ELEMENT_AT
@@ -474,19 +534,24 @@ WHEN left > right THEN 1 ELSE 0 END) => ERROR:UNSUPPORTED_FEATURE
 array_join: SELECT array_join(array('hello', 'world'), ',') => hello,world
 array_join: SELECT array_join(array('hello', NULL ,'world'), ',') => hello,world
 array_join: SELECT array_join(array('hello', NULL ,'world'), ',', '*') => hello,*,world
-?array_distinct: SELECT array_distinct(array(1, 2, 3, NULL, 3)) => [1,2,3,null]
-?array_max: SELECT array_max(array(1, 20, NULL, 3)) => 20
-?array_min: SELECT array_min(array(1, 20, NULL, 3)) => 1
-?array_position: SELECT array_position(array(3, 2, 1), 1) => 3
-?array_position: SELECT array_position(array(3, 2, 1), 4) => 0
-?array_remove: SELECT array_remove(array(1, 2, 3, NULL, 3), 3) => [1,2,null]
-?array_union: SELECT array_union(array(1, 2, 3), array(1, 3, 5)) => [1,2,3,5]
-?array_intersect: SELECT array_intersect(array(1, 2, 3), array(1, 3, 3, 5)) => [1,3]
-?array_except: SELECT array_except(array(1, 2, 2, 3), array(1, 1, 3, 5)) => [2]
-?arrays_overlap: SELECT arrays_overlap(array(1, 2, 3), array(3, 4, 5)) => true
-?array_repeat: SELECT array_repeat('123', 2) => ["123","123"]
+array_distinct: SELECT array_distinct(array(1, 2, 3, NULL, 3)) => [1,2,3,null]
+array_max: SELECT array_max(array(1, 20, NULL, 3)) => 20
+array_min: SELECT array_min(array(1, 20, NULL, 3)) => 1
+array_position: SELECT array_position(array(3, 2, 1, 4, 1), 1) => 3
+array_position: SELECT array_position(array(3, NULL, 1), NULL) => NULL
+array_position: SELECT array_position(array(3, 2, 1), NULL) => NULL
+array_position: SELECT array_position(array(3, 2, 1, 4, 1), 5) => 0
+array_remove: SELECT array_remove(array(1, 2, 3, NULL, 3, 2), 3) => [1,2,null,2]
+array_remove: SELECT array_remove(array(1, 2, 3, NULL, 3, 2), NULL) => NULL
+array_union: SELECT array_union(array(1, 2, 2, 3), array(1, 3, 5)) => [1,2,3,5]
+array_intersect: SELECT array_intersect(array(1, 2, 3), array(1, 3, 3, 5)) => [1,3]
+array_except: SELECT array_except(array(1, 2, 2, 3), array(1, 1, 3, 5)) => [2]
+arrays_overlap: SELECT arrays_overlap(array(1, 2, 3), array(3, 4, 5)) => true
+arrays_overlap: SELECT arrays_overlap(array(1, 2, NULL, 3), array(NULL, 4, 5)) => NULL
+array_repeat: SELECT array_repeat('123', 2) => ["123","123"]
 ?array_append: SELECT array_append(array('b', 'd', 'c', 'a'), 'd') => ["b","d","c","a","d"]
-?array_compact: SELECT array_compact(array(1, 2, 3, NULL)) => [1,2,3]
+array_compact: SELECT array_compact(array(1, 2, NULL, 3, NULL, 3)) => [1,2,3,3]
+array_compact: SELECT array_compact(array(NULL, NULL)) => []
 ?flatten: SELECT flatten(array(array(1, 2), array(3, 4))) => [1,2,3,4]
 sequence: SELECT sequence(1, 5) => [1,2,3,4,5]
 sequence: SELECT sequence(5, 1) => [5,4,3,2,1]
@@ -494,21 +559,26 @@ sequence: SELECT sequence(DATE'2018-01-01', DATE'2018-03-01', INTERVAL 1 MONTH) 
 => ["2018-01-01","2018-02-01","2018-03-01"]
 slice: SELECT slice(array(1, 2, 3, 4), 2, 2) => [2,3]
 slice: SELECT slice(array(1, 2, 3, 4), -2, 2) => [3,4]
-?reverse: SELECT reverse(array(2, 1, 4, 3)) => [3,4,1,2]
-?concat: SELECT concat(array(1, 2, 3), array(4, 5), array(6)) => [1,2,3,4,5,6]
-?transform: SELECT transform(array(1, 2, 3), x -> x + 1) => [2,3,4]
-?transform: SELECT transform(array(1, 2, 3), (x, i) -> x + i) => [1,3,5]
-?filter: SELECT filter(array(1, 2, 3), x -> x % 2 == 1) => [1,3]
+reverse: SELECT reverse(array(2, 1, 4, 3)) => [3,4,1,2]
+concat: SELECT concat(array(1, 2, 3), array(4, 5), array(6)) => [1,2,3,4,5,6]
+transform: SELECT transform(array(1, 2, 3), x -> x + 1) => [2,3,4]
+transform: SELECT transform(array(1, 2, 3), (x, i) -> x + i) => [1,3,5]
+filter: SELECT filter(array(1, 2, 3), x -> x % 2 == 1) => [1,3]
+filter: SELECT filter(array(0, 2, 3), (x, i) -> x > i) => [2,3]
+filter: SELECT filter(array(0, null, 2, 3, null), x -> x IS NOT NULL) => [0,2,3]
 ?exists: SELECT exists(array(1, 2, 3), x -> x % 2 == 0) => true
 ?forall: SELECT forall(array(1, 2, 3), x -> x % 2 == 0) => false
-?aggregate: SELECT aggregate(array(1, 2, 3), 0, (acc, x) -> acc + x) => 6
-?aggregate: SELECT aggregate(array(1, 2, 3), 0, (acc, x) -> acc + x, acc -> acc * 10) => 60
+aggregate: SELECT aggregate(array(1, 2, 3), 0, (acc, x) -> acc + x) => 6
+aggregate: SELECT aggregate(array(1, 2, 3), 0, (acc, x) -> acc + x, acc -> acc * 10) => 60
+aggregate: SELECT aggregate(array(1, 2, 3, 4), named_struct('sum', 0, 'cnt', 0), \
+(acc, x) -> named_struct('sum', acc.sum + x, 'cnt', acc.cnt + 1), acc -> acc.sum / acc.cnt) AS avg => 2.5
 ?reduce: SELECT reduce(array(1, 2, 3), 0, (acc, x) -> acc + x) => 6
 ?map: SELECT map(1.0, '2', 3.0, '4') => {"1.0":"2","3.0":"4"}
-?map_keys: SELECT map_keys(map(1, 'a', 2, 'b')) => [1,2]
+map_keys: SELECT map_keys(map(1, 'a', 2, 'b')) => [1,2]
 ?map_values: SELECT map_values(map(1, 'a', 2, 'b')) => ["a","b"]
-?map_contains_key: SELECT map_contains_key(map(1, 'a', 2, 'b'), 1) => true
-?map_contains_key: SELECT map_contains_key(map(1, 'a', 2, 'b'), 3) => false
+map_contains_key: SELECT map_contains_key(map(1, 'a', 2, 'b'), 2) => true
+map_contains_key: SELECT map_contains_key(map(1, 'a', 2, 'b'), NULL) => NULL
+map_contains_key: SELECT map_contains_key(map(1, 'a', 2, 'b'), 3) => false
 ?map_from_arrays: SELECT map_from_arrays(array(1.0, 3.0), array('2', '4')) => {"1.0":"2","3.0":"4"}
 ?named_struct: SELECT named_struct('a', 1, 'b', 2) => {"a":1,"b":2}
 ?struct: SELECT struct(1, 2) => {"col1":1,"col2":2}
@@ -520,34 +590,59 @@ slice: SELECT slice(array(1, 2, 3, 4), -2, 2) => [3,4]
 
 AGGREGATE_AND_WINDOW = table(
     r"""
-?avg: SELECT avg(col) FROM VALUES (1), (2), (3) AS tab(col) => 2.0
+avg: SELECT avg(col) FROM VALUES (1), (2), (3) AS tab(col) => 2.0
+avg: SELECT avg(DISTINCT col) FROM VALUES (1), (1), (2) AS tab(col) => 1.5
+avg: SELECT avg(col) FROM VALUES (1), (2), (NULL) AS tab(col) => 1.5
 ?mean: SELECT mean(col) FROM VALUES (1), (2), (3) AS tab(col) => 2.0
-?count: SELECT count(*) FROM VALUES (NULL), (5), (5), (20) AS tab(col) => 4
-?count: SELECT count(col) FROM VALUES (NULL), (5), (5), (20) AS tab(col) => 3
-?count: SELECT count(DISTINCT col) FROM VALUES (NULL), (5), (5), (10) AS tab(col) => 2
-?sum: SELECT sum(col) FROM VALUES (5), (10), (15) AS tab(col) => 30
-?sum: SELECT sum(col) FROM VALUES (NULL), (10), (15) AS tab(col) => 25
-?sum: SELECT sum(col) FROM VALUES (NULL), (NULL) AS tab(col) => NULL
-?max: SELECT max(col) FROM VALUES (10), (50), (20) AS tab(col) => 50
+count: SELECT count(*) FROM VALUES (NULL), (5), (5), (20) AS tab(col) => 4
+count: SELECT count(col) FROM VALUES (NULL), (5), (5), (20) AS tab(col) => 3
+count: SELECT count(DISTINCT col) FROM VALUES (NULL), (5), (5), (10) AS tab(col) => 2
+count: SELECT count(1) FROM VALUES (NULL), (5), (5), (20) AS tab(col) => 4
+count: SELECT count(col) FILTER(WHERE col < 10) FROM VALUES (NULL), (5), (5), (20) AS tab(col) => 2
+count: SELECT count(col1, col2) FROM VALUES (NULL, NULL), (5, NULL), (5, 1), (5, 2), (5, 2), (NULL, 2), (20, 2) \
+AS tab(col1, col2) => 4
+count: SELECT count(DISTINCT col1, col2) FROM VALUES (NULL, NULL), (5, NULL), (5, 1), (5, 2), (NULL, 2), (20, 2) \
+AS tab(col1, col2) => 3
+sum: SELECT sum(col) FROM VALUES (5), (10), (15) AS tab(col) => 30
+sum: SELECT sum(col) FILTER(WHERE col <15) FROM VALUES (5), (10), (15) AS tab(col) => 15
+sum: SELECT sum(DISTINCT col) FROM VALUES (5), (10), (10), (15) AS tab(col) => 30
+sum: SELECT try_sum(c1) FROM VALUES(5E18::BIGINT), (5E18::BIGINT) AS tab(c1) => NULL
+sum: SELECT sum(c1) FROM VALUES(5E18::BIGINT), (5E18::BIGINT) AS tab(c1) => ERROR:ARITHMETIC_OVERFLOW
+sum: SELECT sum(col) FROM VALUES (NULL), (10), (15) AS tab(col) => 25
+sum: SELECT sum(col) FROM VALUES (NULL), (NULL) AS tab(col) => NULL
+max: SELECT max(col) FROM VALUES (10), (50), (20) AS tab(col) => 50
 ?min: SELECT min(col) FROM VALUES (10), (50), (20) AS tab(col) => 10
-?count_if: SELECT count_if(col % 2 = 0) FROM VALUES (NULL), (0), (1), (2), (3) AS tab(col) => 2
+count_if: SELECT count_if(col % 2 = 0) FROM VALUES (NULL), (0), (1), (2), (2), (3) AS tab(col) => 3
+# The page answers 2 (distinct rows), where Spark's rewrite to count(DISTINCT if(...)) would answer 1: refused.
+count_if: SELECT count_if(DISTINCT col % 2 = 0) FROM VALUES (NULL), (0), (1), (2), (2), (3) AS tab(col) \
+=> ERROR:UNSUPPORTED_FEATURE
+count_if: SELECT count_if(col IS NULL) FROM VALUES (NULL), (0), (1), (2), (3) AS tab(col) => 1
 ?bool_and: SELECT bool_and(col) FROM VALUES (true), (true), (true) AS tab(col) => true
 ?bool_and: SELECT bool_and(col) FROM VALUES (true), (false), (true) AS tab(col) => false
 ?bool_or: SELECT bool_or(col) FROM VALUES (true), (false), (false) AS tab(col) => true
 ?every: SELECT every(col) FROM VALUES (true), (true), (true) AS tab(col) => true
 ?some: SELECT some(col) FROM VALUES (true), (false), (false) AS tab(col) => true
-?collect_list: SELECT collect_list(col) FROM VALUES (1), (2), (NULL), (1) AS tab(col) => [1,2,1]
+collect_list: SELECT collect_list(col) FROM VALUES (1), (2), (NULL), (1) AS tab(col) => [1,2,1]
 ?array_agg: SELECT array_agg(col) FROM VALUES (1), (2), (NULL), (1) AS tab(col) => [1,2,1]
-?stddev: SELECT stddev(col) FROM VALUES (1), (2), (3) AS tab(col) => 1.0
-?stddev_samp: SELECT stddev_samp(col) FROM VALUES (1), (2), (3) AS tab(col) => 1.0
+stddev: SELECT stddev(col) FROM VALUES (1), (2), (3), (3) AS tab(col) => 0.9574271077563381
+stddev: SELECT stddev(DISTINCT col) FROM VALUES (1), (2), (3), (3) AS tab(col) => 1.0
+std: SELECT std(col) FROM VALUES (1), (2), (3), (3) AS tab(col) => 0.9574271077563381
+std: SELECT std(DISTINCT col) FROM VALUES (1), (2), (3), (3) AS tab(col) => 1.0
+stddev_samp: SELECT stddev_samp(col) FROM VALUES (1), (2), (3), (3) AS tab(col) => 0.9574271077563381
+stddev_samp: SELECT stddev_samp(DISTINCT col) FROM VALUES (1), (2), (3), (3) AS tab(col) => 1.0
 ?variance: SELECT variance(col) FROM VALUES (1), (2), (3) AS tab(col) => 1.0
 ?var_pop: SELECT var_pop(col) FROM VALUES (1), (2), (3) AS tab(col) => 0.6666666666666666
 ?stddev_pop: SELECT stddev_pop(col) FROM VALUES (1), (2), (3) AS tab(col) => 0.816496580927726
-?median: SELECT median(col) FROM VALUES (0), (10) AS tab(col) => 5.0
-?percentile: SELECT percentile(col, 0.3) FROM VALUES (0), (10) AS tab(col) => 3.0
+# The docs print the first as 2 or 2.0 (a DOUBLE).
+median: SELECT median(col) FROM VALUES (1), (2), (2), (3), (4), (NULL) AS tab(col) => 2.0
+median: SELECT median(DISTINCT col) FROM VALUES (1), (2), (2), (3), (4), (NULL) AS tab(col) => 2.5
+percentile: SELECT percentile(col, 0.3) FROM VALUES (0), (10), (10) AS tab(col) => 6.0
+percentile: SELECT percentile(DISTINCT col, 0.3) FROM VALUES (0), (10), (10) AS tab(col) => 3.0
+percentile: SELECT percentile(col, 0.3, freq) FROM VALUES (0, 1), (10, 2) AS tab(col, freq) => 6.0
+percentile: SELECT percentile(col, array(0.25, 0.75)) FROM VALUES (0), (10) AS tab(col) => [2.5,7.5]
 ?percentile_cont: SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY col) \
 FROM VALUES (0), (6), (6), (7), (9), (10) AS tab(col) => 6.5
-?percentile_disc: SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY col) \
+percentile_disc: SELECT percentile_disc(0.50) WITHIN GROUP (ORDER BY col) \
 FROM VALUES (0), (6), (6), (7), (9), (10) AS tab(col) => 6
 ?max_by: SELECT max_by(x, y) FROM VALUES ('a', 10), ('b', 50), ('c', 20) AS tab(x, y) => b
 ?min_by: SELECT min_by(x, y) FROM VALUES ('a', 10), ('b', 50), ('c', 20) AS tab(x, y) => a
@@ -564,8 +659,8 @@ FROM VALUES (0), (6), (6), (7), (9), (10) AS tab(col) => 6
 
 MISC = table(
     r"""
-?typeof: SELECT typeof(1) => int
-?typeof: SELECT typeof(array(1)) => array<int>
+typeof: SELECT typeof(1) => int
+typeof: SELECT typeof(array(1)) => array<int>
 ?typeof: SELECT typeof(1L) => bigint
 ?typeof: SELECT typeof(2.5) => decimal(2,1)
 ?typeof: SELECT typeof('a') => string
@@ -577,27 +672,49 @@ MISC = table(
 """
 )
 
+# factorial(n) for n in -1..21, as the factorial page lists them (NULL out of 0..20).
+FACTORIALS = [None, *[str(math.factorial(n)) for n in range(21)], None]
+
 SEVERAL_ROWS = [
     rows("explode", "SELECT explode(array(10, 20))", ("10",), ("20",)),
     rows("posexplode", "SELECT posexplode(array(10, 20))", ("0", "10"), ("1", "20")),
-    # rank() and dense_rank() take no arguments on Databricks' pages (Spark's own docs write rank(b)).
+    # The rank and row_number pages share this example (rank() and dense_rank() take no arguments on
+    # Databricks' pages; Spark's own docs write rank(b)).
+    *[
+        rows(
+            page,
+            "SELECT a, b, dense_rank() OVER(PARTITION BY a ORDER BY b), rank() OVER(PARTITION BY a ORDER BY b), "
+            "row_number() OVER(PARTITION BY a ORDER BY b) FROM VALUES ('A1', 2), ('A1', 1), ('A2', 3), ('A1', 1) "
+            "tab(a, b)",
+            ("A1", "1", "1", "1", "1"),
+            ("A1", "1", "1", "1", "2"),
+            ("A1", "2", "2", "3", "3"),
+            ("A2", "3", "1", "1", "1"),
+            ordered=False,
+            verified=True,
+        )
+        for page in ("rank", "row_number")
+    ],
     rows(
-        "rank",
-        "SELECT a, b, dense_rank() OVER(PARTITION BY a ORDER BY b), rank() OVER(PARTITION BY a ORDER BY b), "
-        "row_number() OVER(PARTITION BY a ORDER BY b) FROM VALUES ('A1', 2), ('A1', 1), ('A2', 3), ('A1', 1) tab(a, b)",
-        ("A1", "1", "1", "1", "1"),
-        ("A1", "1", "1", "1", "2"),
-        ("A1", "2", "2", "3", "3"),
-        ("A2", "3", "1", "1", "1"),
+        "percent_rank",
+        "SELECT a, b, percent_rank(b) OVER (PARTITION BY a ORDER BY b) FROM VALUES ('A1', 2), ('A1', 1), ('A1', 3), "
+        "('A1', 6), ('A1', 7), ('A1', 7), ('A2', 3), ('A1', 1) tab(a, b)",
+        ("A1", "1", "0.0"),
+        ("A1", "1", "0.0"),
+        ("A1", "2", "0.3333333333333333"),
+        ("A1", "3", "0.5"),
+        ("A1", "6", "0.6666666666666666"),
+        ("A1", "7", "0.8333333333333334"),
+        ("A1", "7", "0.8333333333333334"),
+        ("A2", "3", "0.0"),
         ordered=False,
         verified=True,
     ),
-    window("percent_rank", "percent_rank(b)", "0.0", "0.0", "1.0", "0.0"),
-    window("cume_dist", "cume_dist()", "0.6666666666666666", "0.6666666666666666", "1.0", "1.0"),
-    window("ntile", "ntile(2)", "1", "1", "2", "1"),
-    window("lag", "lag(b)", None, "1", "1", None),
-    window("lead", "lead(b)", "1", "2", None, None),
-    window("nth_value", "nth_value(b, 2)", "1", "1", "1", None),
+    window("cume_dist", "cume_dist()", "0.6666666666666666", "0.6666666666666666", "1.0", "1.0", verified=True),
+    window("ntile", "ntile(2)", "1", "1", "2", "1", verified=True),
+    window("lag", "lag(b)", None, "1", "1", None, verified=True),
+    window("lead", "lead(b)", "1", "2", None, None, verified=True),
+    window("nth_value", "nth_value(b, 2)", "1", "1", "1", None, verified=True),
     rows(
         "sum",
         "SELECT a, sum(b) OVER (PARTITION BY a) FROM VALUES ('A1', 2), ('A1', 1), ('A2', 3) tab(a, b)",
@@ -605,6 +722,12 @@ SEVERAL_ROWS = [
         ("A1", "3"),
         ("A2", "3"),
         ordered=False,
+    ),
+    rows(
+        "factorial",
+        "SELECT c1, factorial(c1) FROM range(-1, 22) AS t(c1)",
+        *[(str(n), value) for n, value in zip(range(-1, 22), FACTORIALS, strict=True)],
+        verified=True,
     ),
     rows("range", "SELECT * FROM range(3)", ("0",), ("1",), ("2",)),
     rows("range", "SELECT * FROM range(-3, 0)", ("-3",), ("-2",), ("-1",)),

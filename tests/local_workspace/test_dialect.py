@@ -96,6 +96,13 @@ def _columns(response: StatementResponse) -> list[tuple[str, str]]:
         ("SELECT FROM WHERE", "PARSE_SYNTAX_ERROR", "42601"),
         ("SELECT pickup_zip, count(*) FROM samples.nyctaxi.trips GROUP BY dropoff_zip", "MISSING_AGGREGATION", "42803"),
         ("SELECT array(1, 2)[2]", "INVALID_ARRAY_INDEX", "22003"),
+        ("SELECT * FROM samples.nyctaxi.trips VERSION AS OF 1", "UNSUPPORTED_FEATURE.TIME_TRAVEL", "0A000"),
+        (
+            "SELECT * FROM samples.nyctaxi.trips TIMESTAMP AS OF '2024-01-01'",
+            "UNSUPPORTED_FEATURE.TIME_TRAVEL",
+            "0A000",
+        ),
+        ("SELECT * FROM samples.nyctaxi.trips@v1", "UNSUPPORTED_FEATURE.TIME_TRAVEL", "0A000"),
     ],
 )
 def test_errors_carry_databricks_error_classes(run: Run, sql: str, error_class: str, sqlstate: str) -> None:
@@ -181,6 +188,7 @@ def test_current_catalog_and_schema_follow_the_request(run: Run) -> None:
     assert default[1] == default[2]
     chosen = run("SELECT current_catalog(), current_schema()", catalog="samples", schema="nyctaxi")
     assert _row(chosen) == ["samples", "nyctaxi"]
+    assert [name for name, _ in _columns(chosen)] == ["current_catalog()", "current_schema()"]
 
 
 def test_the_app_is_its_service_principal(run: Run, directory: Directory) -> None:
@@ -401,3 +409,35 @@ def test_timestampdiff_counts_whole_elapsed_units(run: Run) -> None:
         "datediff(TIMESTAMP'2021-01-02 01:00:00', TIMESTAMP'2021-01-01 23:00:00')"
     )
     assert _row(response) == ["0", "0", "2", "0", "1"]
+
+
+def _direct(sql: str) -> list[tuple[object, ...]]:
+    """A statement translated by the dialect and run on a bare DuckDB connection."""
+    translated = dialect.to_duckdb(dialect.parse(sql), user_name="u", catalog="c", schema="s")
+    return duckdb.connect(":memory:").execute(translated).fetchall()
+
+
+def test_sum_of_integers_is_a_bigint_that_overflows() -> None:
+    """sum() of integral numbers overflows BIGINT (ARITHMETIC_OVERFLOW) as Databricks' does, under FILTER and
+    OVER too, where DuckDB sums into a 128-bit integer; try_sum answers NULL; a DOUBLE sum is unbounded."""
+    big = "FROM VALUES (5E18::BIGINT, 1), (5E18::BIGINT, 2) AS tab(c1, k)"
+    for sql in (
+        f"SELECT sum(c1) {big}",
+        f"SELECT sum(c1) FILTER (WHERE k > 0) {big}",
+        f"SELECT sum(c1) OVER (ORDER BY k) {big}",
+    ):
+        with pytest.raises(duckdb.Error) as caught:
+            _direct(sql)
+        assert dialect.engine_error(caught.value).error_class == "ARITHMETIC_OVERFLOW", sql
+    assert _direct(f"SELECT try_sum(c1), try_sum(c1) FILTER (WHERE k > 1), sum(CAST(c1 AS DOUBLE)) {big}") == [
+        (None, 5 * 10**18, 1e19)
+    ]
+
+
+def test_regexp_replace_reads_java_group_references() -> None:
+    """regexp_replace's replacement is Java's: `$1` a group (also in a computed replacement), `\\$` a dollar."""
+    rows = _direct(
+        r"SELECT regexp_replace('2024-03-15', '(\\d+)-(\\d+)', '$2.$1'), regexp_replace('a1', '(\\d)', '\\$$1'), "
+        r"regexp_replace(s, '(\\d+)', r) FROM VALUES ('x12y', '<$1>') AS t(s, r)"
+    )
+    assert rows == [("03.2024-15", "a$1", "x<12>y")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from typing import Any
 from unittest.mock import ANY
 
@@ -17,7 +18,7 @@ from core.limits import MAX_OFFSET
 from core.settings import Settings
 from local_workspace.warehouse import LocalWarehouse
 from services import warehouse
-from services.warehouse import Filter, Sort, TableRef
+from services.warehouse import Filter, Sort, TableRef, connections
 
 TRIPS = TableRef("samples", "nyctaxi", "trips")
 
@@ -167,6 +168,25 @@ def test_a_stale_session_is_reopened_and_the_query_retried(settings: Settings, l
     result = warehouse.query_page(settings=settings, user=ALICE, table=TRIPS, limit=1)
     assert result.row_count == 1
     assert warehouse._cache.opened == opened + 1
+
+
+def test_after_a_warehouse_restart_every_idle_connection_is_dropped_at_once(
+    settings: Settings, local_warehouse: LocalWarehouse
+) -> None:
+    """Idle connections of a user go stale together (a restart ends every session): the first query after it
+    reopens once and succeeds, instead of retrying on another stale connection and failing."""
+    warehouse.close_connections()
+    select: tuple[str, dict[str, Any]] = ("SELECT 1", {})
+    with ExitStack() as held:  # three at once, so three go back to the cache
+        for _ in range(3):
+            held.enter_context(connections.executed(settings, ALICE, select, details={}))
+    opened = warehouse._cache.opened
+    local_warehouse.stop()
+    local_warehouse.start()
+    assert warehouse.query_page(settings=settings, user=ALICE, table=TRIPS, limit=1).row_count == 1
+    assert warehouse._cache.opened == opened + 1
+    assert warehouse.query_page(settings=settings, user=ALICE, table=TRIPS, limit=1).row_count == 1
+    assert warehouse._cache.opened == opened + 1  # the new one is reused; the stale ones are gone
 
 
 def test_connections_are_reused_per_user_never_across(settings: Settings) -> None:

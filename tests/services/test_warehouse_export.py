@@ -125,8 +125,7 @@ def test_the_export_asks_the_warehouse_for_text_so_the_app_parses_no_timestamp(s
 
 @pytest.fixture
 def one_connection_each() -> Iterator[None]:
-    """Exports at once open a connection each; closed after the test, so later tests find one idle at most
-    (a stale session is retried once, on the next idle connection, which may be stale too)."""
+    """Exports at once open a connection each; closed after the test, so later tests start from one idle."""
     yield
     warehouse.close_connections()
 
