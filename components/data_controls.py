@@ -10,6 +10,7 @@ from dash import dcc, html
 
 from components.accessibility import aria
 from components.forms import labelled_select
+from components.grid import GRID_HEIGHT, grid_placeholder
 from services.warehouse.sql import AGGREGATIONS
 
 # The warehouse service's filter operators, as the page says them.
@@ -64,7 +65,8 @@ def filters_card(column_id: str, operator_id: str, value_id: str, *, add_id: str
 
 
 def running_query(content_id: str, *, cancel_id: str) -> dcc.Loading:
-    """The slot `content_id`; while its query runs past a second, a notice that it runs and a Cancel button."""
+    """The slot `content_id` (the grid's skeleton until a first answer, and at least the grid's height); while
+    its query runs past a second, the grid's skeleton under a notice that it runs and a Cancel button."""
     notice = html.Div(
         [
             html.Div(
@@ -76,9 +78,11 @@ def running_query(content_id: str, *, cancel_id: str) -> dcc.Loading:
             html.P("Running on the SQL warehouse…", className="mb-2", role="status"),
             dbc.Button("Cancel query", id=cancel_id, color="danger", outline=True),
         ],
-        className="bg-body p-3 border rounded shadow-sm",
+        className="bg-body p-3 border rounded shadow-sm skeleton-notice",
     )
-    return dcc.Loading(html.Div(id=content_id), delay_show=1000, custom_spinner=notice)
+    slot = html.Div(grid_placeholder(), id=content_id, style={"minHeight": f"{GRID_HEIGHT}px"})
+    placeholder = html.Div([grid_placeholder(), notice], className="skeleton-overlay")
+    return dcc.Loading(slot, delay_show=1000, custom_spinner=placeholder)
 
 
 def pager(

@@ -9,8 +9,13 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from components.accessibility import aria
+from components.skeletons import GRID_ROW_PX, grid_skeleton
 
 SORT_LABEL = {"asc": "ascending", "desc": "descending"}
+# The grid scrolls its rows in a box of this many rows under the header, which its skeleton fills too, so
+# nothing below it moves when a page of rows arrives (whatever the page size).
+GRID_ROWS_SHOWN = 14
+GRID_HEIGHT = (GRID_ROWS_SHOWN + 1) * GRID_ROW_PX + 2  # and the box's 1px border, top and bottom
 
 
 def _cell(value: Any) -> str:
@@ -40,13 +45,22 @@ def data_grid(
     body = [html.Tr([html.Td(_cell(row.get(c))) for c in columns]) for row in rows]
     if not body:
         body = [html.Tr(html.Td("No rows match.", colSpan=max(1, len(columns))))]
+    # Focusable, so a keyboard scrolls the rows; its name says what it holds.
+    viewport: dict[str, Any] = {"tabIndex": "0", "role": "region", **aria(label="Rows of the table")}
     return html.Div(
         html.Table(
             [html.Thead(html.Tr(headers)), html.Tbody(body)],
             className="table table-sm table-striped table-hover mb-0",
         ),
-        className="table-responsive border rounded",
+        className="table-responsive border rounded grid-viewport",
+        style={"height": f"{GRID_HEIGHT}px"},
+        **viewport,
     )
+
+
+def grid_placeholder(*, columns: int = 6) -> html.Div:
+    """The data grid's skeleton, in the grid's box: a header and the rows the box shows."""
+    return grid_skeleton(GRID_ROWS_SHOWN, columns, label="the rows", height=GRID_HEIGHT)
 
 
 def favorite_label(starred: bool) -> str:

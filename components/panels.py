@@ -11,6 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components.accessibility import aria
+from components.skeletons import chart_skeleton, loading_area
 
 RUNS_AS = {
     "app": "Runs as the app (shared results, the same for everyone).",
@@ -23,10 +24,15 @@ def panel_ids(prefix: str) -> dict[str, str]:
     return {part: f"{prefix}-{part}" for part in ("body", "graph", "caption", "error", "computed", "refresh")}
 
 
-def panel(prefix: str, title: str, body: Any, *, runs_as: str, height: int, width: int = 6) -> dbc.Col:
-    """A panel in a grid column: heading, whose identity the query runs as, the body in a loading state of a
-    fixed height, its error slot, and a footer with the computed-at line and Refresh."""
+def panel(
+    prefix: str, title: str, body: Any, *, runs_as: str, height: int, width: int = 6, placeholder: Any = None
+) -> dbc.Col:
+    """A panel in a grid column: heading, whose identity the query runs as, the body in a loading area of a
+    fixed height (covered by `placeholder`, by default a chart's skeleton, while it loads), its error slot,
+    and a footer with the computed-at line and Refresh."""
     ids = panel_ids(prefix)
+    if placeholder is None:
+        placeholder = chart_skeleton(height, label=title)
     return dbc.Col(
         dbc.Card(
             dbc.CardBody(
@@ -34,7 +40,9 @@ def panel(prefix: str, title: str, body: Any, *, runs_as: str, height: int, widt
                     html.H2(title, className="h5 card-title mb-1"),
                     html.P(RUNS_AS[runs_as], className="small text-body-secondary mb-2"),
                     html.Div(id=ids["error"], **aria(live="polite")),
-                    dcc.Loading(html.Div(body, id=ids["body"], style={"minHeight": f"{height}px"}), type="dot"),
+                    loading_area(
+                        html.Div(body, id=ids["body"], style={"minHeight": f"{height}px"}), placeholder=placeholder
+                    ),
                     html.Div(
                         [
                             html.Span(id=ids["computed"], className="small text-body-secondary me-auto"),

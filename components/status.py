@@ -8,6 +8,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import html
 
+from components.skeletons import card_shape, skeleton
 from services.status import IntegrationStatus
 
 STATE_LABEL = {"up": "Reachable", "down": "Unreachable", "not_configured": "Not configured"}
@@ -33,6 +34,16 @@ def status_card(status: IntegrationStatus) -> html.Div:
     return html.Div(card, className="h-100", **data)
 
 
+def _cell(card: Any) -> dbc.Col:
+    return dbc.Col(card, xs=12, md=6, lg=3, className="mb-3")
+
+
 def status_grid(statuses: Sequence[IntegrationStatus]) -> dbc.Row:
     """All status cards in a responsive grid."""
-    return dbc.Row([dbc.Col(status_card(s), xs=12, md=6, lg=3, className="mb-3") for s in statuses])
+    return dbc.Row([_cell(status_card(s)) for s in statuses])
+
+
+def status_grid_skeleton(count: int) -> html.Div:
+    """The grid of `count` status cards while the integrations are probed: each card's shape (title, state
+    badge, two lines of detail and the required line) in the same grid."""
+    return skeleton(dbc.Row([_cell(card_shape(lines=3)) for _ in range(count)]), label="the status", kind="cards")

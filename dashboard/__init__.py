@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import pkgutil
 import sys
 from pathlib import Path
@@ -27,7 +28,8 @@ from services import analytics
 ASSETS_FOLDER = Path(__file__).with_name("assets")
 # Bootstrap's CSS comes from an installed package, so the browser needs no CDN.
 BOOTSTRAP_FOLDER = Path(flask_bootstrap.__file__).with_name("static") / "bootstrap5"
-BOOTSTRAP_CSS = "/vendor/bootstrap/css/bootstrap.min.css"
+# Versioned by the package that ships it, so browsers may keep it a year (see dashboard/response_headers.py).
+BOOTSTRAP_CSS = f"/vendor/bootstrap/css/bootstrap.min.css?v={importlib.metadata.version('bootstrap-flask')}"
 
 
 def _build_server(settings: Settings) -> OpenAPI:

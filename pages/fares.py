@@ -15,9 +15,9 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, html
 
-from components.accessibility import aria
 from components.charts import bar_chart, captioned
 from components.feedback import error_alert
+from components.skeletons import chart_area
 from components.stores import THEME_MODE_STORE
 from core.errors import ServiceError
 from core.request_context import app_settings, current_user
@@ -37,7 +37,7 @@ def layout(**_: Any) -> html.Div:
             html.P("Average fare per drop-off zip code, computed on the SQL warehouse with your permissions."),
             dbc.Label("Shortest trip (miles)", html_for=MIN_DISTANCE),
             dbc.Input(id=MIN_DISTANCE, type="number", min=0, max=50, step=0.5, value=0, debounce=True),
-            html.Div(dbc.Spinner(size="sm"), id=CHART, className="mt-3", **aria(live="polite")),
+            chart_area(CHART),
         ]
     )
 

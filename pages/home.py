@@ -11,11 +11,12 @@ from dash import Input, Output, callback, dcc, html
 from components.accessibility import aria
 from components.feedback import error_alert
 from components.identity import identity_card
-from components.status import status_grid
+from components.skeletons import card_skeleton
+from components.status import status_grid, status_grid_skeleton
 from core.errors import ServiceError
 from core.request_context import app_settings, current_user
 from services import workspace
-from services.status import check_integrations
+from services.status import INTEGRATIONS, check_integrations
 
 dash.register_page(__name__, path="/", name="Home", title="Home · Databricks Dash Template", order=0)
 
@@ -25,12 +26,17 @@ STATUS_REFRESH_MS = 30_000
 
 
 def layout(**_: Any) -> html.Div:
-    """Placeholders that the callbacks fill, so the page shows at once."""
+    """Skeletons of the cards that the callbacks fill, so the page shows at once and does not jump."""
     return html.Div(
         [
             html.H1("Home", className="h3"),
             html.P("Your identity in this app and the live state of each Databricks integration."),
-            html.Div(dbc.Spinner(size="sm", spinner_class_name="me-2"), id=USER, **aria(live="polite")),
+            html.Div(
+                # The identity card: an h5 title, then six rows of a description list.
+                card_skeleton(label="your identity", lines=6, badge=False, title_px=24, line_px=32, class_name="mb-4"),
+                id=USER,
+                **aria(live="polite"),
+            ),
             html.Div(
                 [
                     html.H2("Integrations", className="h5 me-3 mb-0"),
@@ -38,7 +44,7 @@ def layout(**_: Any) -> html.Div:
                 ],
                 className="d-flex align-items-center mb-3",
             ),
-            html.Div(dbc.Spinner(size="sm"), id=STATUS, **aria(live="polite")),
+            html.Div(status_grid_skeleton(len(INTEGRATIONS)), id=STATUS, **aria(live="polite")),
             dcc.Interval(id=INTERVAL, interval=STATUS_REFRESH_MS),
         ]
     )

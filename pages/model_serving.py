@@ -17,6 +17,7 @@ from components import serving as ui
 from components.accessibility import aria
 from components.cards import section_card
 from components.feedback import error_alert
+from components.skeletons import text_skeleton
 from core.errors import InvalidInput, NotFound, ServiceError
 from core.request_context import app_settings, current_request_id, current_user
 from services import inference_logs, serving
@@ -76,7 +77,9 @@ def layout(**_: Any) -> html.Div:
                 "Result", html.Div(html.P("No invocation yet.", className="mb-0"), id=RESULT, **aria(live="polite"))
             ),
             section_card(
-                "Your inference history", html.Div(id=HISTORY), html.Div(paging, className="d-flex gap-2 mt-2")
+                "Your inference history",
+                html.Div(text_skeleton(label="your inference history"), id=HISTORY),
+                html.Div(paging, className="d-flex gap-2 mt-2"),
             ),
         ]
     )

@@ -15,6 +15,7 @@ from components.cards import section_card
 from components.feedback import saved_notice
 from components.forms import labelled_select, labelled_textarea
 from components.preferences import favorites_list
+from components.skeletons import text_skeleton
 from components.stores import THEME_STORE
 from core.errors import InvalidInput
 from core.request_context import app_settings, current_user
@@ -77,7 +78,7 @@ def layout(**_: Any) -> html.Div:
                 ),
                 dbc.Button("Save layout", id=SAVE_LAYOUT, color="primary"),
             ),
-            section_card("Favorite tables", html.Div(id=FAVORITES)),
+            section_card("Favorite tables", html.Div(text_skeleton(label="your favorite tables"), id=FAVORITES)),
             section_card(
                 "Advanced: all preferences as JSON",
                 labelled_textarea(

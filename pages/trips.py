@@ -19,6 +19,7 @@ from components.charts import TEMPLATES, theme_of
 from components.feedback import error_alert
 from components.filters_bar import filter_chips, filters_bar
 from components.panels import chart_body, computed_at, kpi_cards, panel, panel_ids
+from components.skeletons import kpi_skeleton
 from components.stores import THEME_MODE_STORE
 from core.errors import ServiceError
 from core.request_context import app_settings, current_user
@@ -92,7 +93,9 @@ def layout(**_: Any) -> html.Div:
             dcc.Store(id=BOOT, data=True),
             trips.controls(DATES, DISTANCE, PICKUP),
             filters_bar(CHIPS, CLEAR),
-            dbc.Row(panel("trips-kpis", "Totals", None, runs_as="app", height=100, width=12)),
+            dbc.Row(
+                panel("trips-kpis", "Totals", None, runs_as="app", height=103, width=12, placeholder=kpi_skeleton(4))
+            ),
             dbc.Row(
                 [
                     panel(
