@@ -18,6 +18,7 @@ from databricks.sdk import WorkspaceClient
 from databricks.sdk.service.sql import QueryFilter, TimeRange
 
 from bench.journeys import DASHBOARD_FILTERS, DASHBOARD_PANELS
+from services.analytics.files import load_query_file
 
 SERVER_TIMING = re.compile(r"(\w+);dur=([\d.]+)")
 # A browser asks up to six requests of one host at a time: a view's panels load side by side.
@@ -52,17 +53,9 @@ def view_dashboard(base: str, parameters: Mapping[str, Any], *, refresh: bool) -
 
 def duckdb_statement(path: Path, parameters: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     """A query file's SQL as DuckDB runs it directly, with its parameters' defaults overridden by `parameters`."""
-    text = path.read_text(encoding="utf-8")
-    values: dict[str, Any] = {}
-    for line in text.splitlines():
-        declared = re.match(r"--\s*@param\s+(\w+)\s+\S+(?:\s*=\s*(.+))?$", line.strip())
-        if declared:
-            default = (declared.group(2) or "NULL").strip()
-            values[declared.group(1)] = None if default.upper() == "NULL" else default.strip("'")
-    values.update(parameters)
-    sql = sqlglot.transpile(text, read="databricks", write="duckdb")[0]
-    used = set(re.findall(r"\$(\w+)", sql))
-    return sql, {name: value for name, value in values.items() if name in used}
+    query = load_query_file(path)
+    values = {p.name: parameters.get(p.name, p.default) for p in query.parameters}
+    return sqlglot.transpile(query.sql, read="databricks", write="duckdb")[0], values
 
 
 def run_on_duckdb(state_dir: Path, parameters: Mapping[str, Any]) -> float:

@@ -198,7 +198,7 @@ _loaded_lock = threading.Lock()
 def query_files(settings: Settings) -> Mapping[str, QueryFile]:
     """Every query file of the settings' queries_dir, by name, loaded and checked once per directory (a
     missing directory has none); QueryFileError for the first file that cannot be used."""
-    directory = settings.queries_dir.resolve()
+    directory = settings.queries_dir  # as given: a lookup per query run must not touch the file system
     with _loaded_lock:
         found = _loaded.get(directory)
         if found is None:

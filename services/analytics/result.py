@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from services.analytics.parameters import ALIASES
+
 if TYPE_CHECKING:  # pandas is imported when a page asks for a frame, not when the app starts
     import pandas
 
@@ -73,7 +75,7 @@ def column_type(description: tuple[Any, ...]) -> str:
     name = str(description[1] or "string").upper()
     if name == "DECIMAL" and description[4] is not None:
         return f"DECIMAL({description[4]},{description[5] or 0})"
-    return {"INTEGER": "INT", "LONG": "BIGINT", "SHORT": "SMALLINT", "BYTE": "TINYINT"}.get(name, name)
+    return ALIASES.get(name, name)
 
 
 def _timestamp(value: Any, *, zoned: bool) -> Any:
