@@ -35,6 +35,7 @@ from local_workspace import arrow_results
 from local_workspace.dialect import SqlError
 from local_workspace.identities import Principal
 from local_workspace.sql_errors import sql_error
+from local_workspace.uc_models import SQL_TYPES
 
 INLINE_LIMIT_BYTES = 25 * 1024 * 1024
 EXTERNAL_LINKS_DEFAULT_BYTE_LIMIT = 100 * 1024**3
@@ -47,8 +48,9 @@ LINK_LIFETIME_SECONDS = 15 * 60
 RESULT_LIFETIME_SECONDS = 3600
 FETCH_BATCH_ROWS = 2048
 TERMINAL_STATES = ("SUCCEEDED", "FAILED", "CANCELED", "CLOSED")
-# Unity Catalog's column type names where they differ from the SQL type's first word.
-TYPE_NAMES = {"BIGINT": "LONG", "SMALLINT": "SHORT", "TINYINT": "BYTE", "INT128": "DECIMAL"}
+# Unity Catalog's column type names where they differ from the SQL type's first word (the inverse of
+# uc_models.SQL_TYPES; DuckDB's INT128, the type of its integer sums, is a DECIMAL(38,0)).
+TYPE_NAMES = {text.upper(): name for name, text in SQL_TYPES.items() if text.upper() != name} | {"INT128": "DECIMAL"}
 
 
 def _java_double(value: float) -> str:

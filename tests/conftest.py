@@ -40,6 +40,7 @@ from local_workspace.stack import (
     wait_until_ready,
 )
 from local_workspace.warehouse import LocalWarehouse
+from services import analytics
 from services.lakebase import close_databases
 from services.lakebase.migrations import upgrade_to_head
 from services.warehouse import close_connections
@@ -216,6 +217,21 @@ def _close_pools_of_derived_settings(request: pytest.FixtureRequest) -> Iterator
     yield
     if "settings" in request.fixturenames:
         close_databases(keep=request.getfixturevalue("settings"))
+
+
+@pytest.fixture
+def stopped_warehouse(
+    settings: Settings, local_warehouse: LocalWarehouse, local_lakebase: LocalLakebase
+) -> Iterator[LocalWarehouse]:
+    """The local SQL warehouse, stopped, with no cached query result to hide it; started again afterwards."""
+    analytics.clear_caches()
+    with local_lakebase.admin_connection(local_lakebase.database) as admin:
+        admin.execute("TRUNCATE query_cache")  # the table exists: `settings` ran the migrations
+    local_warehouse.stop()
+    try:
+        yield local_warehouse
+    finally:
+        local_warehouse.start()
 
 
 @pytest.fixture

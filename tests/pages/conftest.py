@@ -2,8 +2,9 @@
 
 - `page_as(path, user="alice@example.com")`: a browser signed in as that local user, on that page of the app
   behind the local Apps proxy; returns dash[testing]'s browser (`wait_for_contains_text`, `find_element`, …).
-- `stopped_warehouse`: the local SQL warehouse stopped for the test (and started again after it), with the
-  query caches emptied, so a page shows its error state (DATABASE_UNAVAILABLE) instead of a cached answer.
+- `stopped_warehouse` (tests/conftest.py): the local SQL warehouse stopped for the test (and started again
+  after it), with the query caches emptied, so a page shows its error state (DATABASE_UNAVAILABLE) instead of
+  a cached answer.
 - `inference_calls(n, user="alice@example.com", endpoint="taxi-fare")`: n model invocations as that user,
   through the proxy, each with the endpoint's own input example (its history then has n rows).
 - `duck(sql, *parameters)`: rows of a SELECT on the sample DuckDB file itself, the independent reference a
@@ -12,16 +13,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import duckdb
 import pytest
 import requests
 
-from local_workspace.lakebase import LocalLakebase
 from local_workspace.warehouse import LocalWarehouse
-from services import analytics
 from tests.conftest import RunningServer
 from tests.pages.browser import open_page, switch_user
 
@@ -40,19 +39,6 @@ def page_as(app_through_proxy: tuple[Any, RunningServer]) -> Callable[..., Any]:
         return browser
 
     return open_as
-
-
-@pytest.fixture
-def stopped_warehouse(local_warehouse: LocalWarehouse, local_lakebase: LocalLakebase) -> Iterator[LocalWarehouse]:
-    """The local SQL warehouse, stopped, with no cached query result to hide it; started again afterwards."""
-    analytics.clear_caches()
-    with local_lakebase.admin_connection(local_lakebase.database) as admin:
-        admin.execute("TRUNCATE query_cache")
-    local_warehouse.stop()
-    try:
-        yield local_warehouse
-    finally:
-        local_warehouse.start()
 
 
 @pytest.fixture

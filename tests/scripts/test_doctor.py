@@ -4,13 +4,11 @@ part is named, with its fix, and fails the run when the app needs it."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 
 import pytest
 
 from core.settings import Settings
 from local_workspace.serving import LocalServing
-from local_workspace.warehouse import LocalWarehouse
 from scripts import doctor
 
 
@@ -68,13 +66,6 @@ def test_an_unreachable_workspace_fails_and_skips_what_needs_it(settings: Settin
     assert line(lines, "Workspace and service principal (OAuth M2M)").startswith("✖ ")
     assert line(lines, "SQL warehouse").startswith("– ")
     assert line(lines, "Bundle").startswith("✔ ")  # needs no workspace
-
-
-@pytest.fixture
-def stopped_warehouse(local_warehouse: LocalWarehouse) -> Iterator[LocalWarehouse]:
-    local_warehouse.stop()
-    yield local_warehouse
-    local_warehouse.start()
 
 
 @pytest.mark.usefixtures("stopped_warehouse")
