@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run dev doctor test fuzz fmt lint typecheck pytest install install-dev browser bench clean
+.PHONY: run dev doctor test fuzz fmt lint typecheck pytest screenshots install install-dev browser bench clean
 
 run: $(VENV)/.installed-local ## Start the local workspace, the app and the Apps proxy; open http://127.0.0.1:8000
 	$(BIN)/python -m local_workspace run
@@ -33,6 +33,9 @@ typecheck: $(VENV)/.installed-dev
 
 pytest: $(VENV)/.installed-dev browser
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+screenshots: $(VENV)/.installed-dev browser ## Regenerate the reference screenshots (tests/pages/screenshots/) after an intended change
+	UPDATE_SCREENSHOTS=1 $(BIN)/pytest tests/pages/test_screenshots_browser.py -k every_page_looks -p no:cacheprovider
 
 install: $(VENV)/.installed-local
 install-dev: $(VENV)/.installed-dev

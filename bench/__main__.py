@@ -14,6 +14,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import partial
@@ -26,7 +27,7 @@ from databricks.sdk import WorkspaceClient
 from databricks.sdk.config import Config
 
 from bench.dashboard import bench_dashboard, server_timing, statements_since
-from bench.journeys import DASHBOARD_PANELS, INVOKE_BODY, TRIP, grid_request
+from bench.journeys import DASHBOARD_PANELS, INVOKE_BODY, TRIP, count_request, grid_request
 from local_workspace.identities import Directory
 from local_workspace.lakebase import DATABASE, INSTANCE_NAME
 from local_workspace.stack import (
@@ -233,12 +234,88 @@ def bench_preference_users(users: int, seconds: float, think_seconds: float) -> 
     return summary(samples) | {"users": users, "errors": errors, "requests_per_s": round(len(samples) / seconds, 1)}
 
 
-def page_through_dash(session: requests.Session, offset: int) -> None:
-    """The Data page's grid callback for one 100-row page, as the browser asks it."""
-    response = session.post(f"http://127.0.0.1:{PORTS.proxy}/_dash-update-component", json=grid_request(offset))
+def post_dash(session: requests.Session, body: dict[str, Any]) -> dict[str, Any]:
+    """One Dash callback through the proxy, as the browser posts it; its answer's `response`."""
+    response = session.post(f"http://127.0.0.1:{PORTS.proxy}/_dash-update-component", json=body)
     response.raise_for_status()
-    if "Rows " not in response.text:
-        raise RuntimeError(f"the grid callback did not answer a page: {response.text[:300]}")
+    answer: dict[str, Any] = response.json()["response"]
+    return answer
+
+
+def page_through_dash(session: requests.Session, offset: int, filters: list[dict[str, Any]] | None = None) -> None:
+    """The Data page's rows callback for one 100-row block (AG Grid's getRowsRequest), as the browser asks it:
+    one page through query_view, no count."""
+    rows = post_dash(session, grid_request(offset, filters=filters))["data-grid"]["getRowsResponse"]["rowData"]
+    if not rows:
+        raise RuntimeError("the rows callback answered no rows")
+
+
+def count_through_dash(session: requests.Session, filters: list[dict[str, Any]] | None = None) -> None:
+    """The count above the grid, as the browser asks it when a view opens."""
+    if " rows · " not in str(post_dash(session, count_request(filters=filters))["data-count"]["children"]):
+        raise RuntimeError("the count callback answered no count")
+
+
+def bench_data_grid(rounds: int) -> dict[str, Any]:
+    """The Data page's first screen with AG Grid: the first block of 100 rows and the row count, asked at once
+    as the browser asks them (two callbacks in parallel), vs today's path (one page through query_view, no
+    count), in the same run. Each round filters on a distance of its own, so no count comes from the cache."""
+    sessions = (requests.Session(), requests.Session())
+
+    def filters(i: int) -> list[dict[str, Any]]:
+        return [{"column": "trip_distance", "operator": ">", "value": f"{(i % 5000) / 1000:.3f}"}]
+
+    def both(i: int) -> None:
+        with ThreadPoolExecutor(2) as pool:
+            rows = pool.submit(page_through_dash, sessions[0], 0, filters(i))
+            counted = pool.submit(count_through_dash, sessions[1], filters(i))
+            rows.result(), counted.result()
+
+    for i in range(5):
+        both(10_000 + i)
+    today = [timed(partial(page_through_dash, sessions[0], 0, filters(i))) for i in range(rounds)]
+    grid = [timed(partial(both, rounds + i)) for i in range(rounds)]
+    count_alone = [timed(partial(count_through_dash, sessions[1], filters(2 * rounds + i))) for i in range(rounds)]
+    cached = [timed(partial(count_through_dash, sessions[1], filters(2 * rounds))) for _ in range(rounds)]
+    figures: dict[str, Any] = {
+        "today_one_page_no_count": summary(today),
+        "grid_first_block_and_count": summary(grid),
+        "count_alone": summary(count_alone),
+        "count_cached": summary(cached),
+    }
+    figures["p95_added_ms"] = round(figures["grid_first_block_and_count"]["p95_ms"] - summary(today)["p95_ms"], 2)
+    return figures
+
+
+def bench_data_in_chromium(rounds: int) -> dict[str, Any]:
+    """/data with AG Grid in headless Chromium: navigation to the first row drawn and the count shown, and the
+    bytes of JavaScript and CSS the page loads (from the browser's resource timing)."""
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    driver = chromium()
+    url = f"http://127.0.0.1:{PORTS.proxy}/data?table=samples.nyctaxi.trips"
+    shown: list[float] = []
+    assets: dict[str, float] = {}
+    ready = (
+        "const cell = document.querySelector(\"#data-grid .ag-row[row-index='0'] .ag-cell[col-id='fare_amount']\");"
+        " const count = document.getElementById('data-count');"
+        " return cell && cell.textContent && count && count.textContent.includes(' rows');"
+    )
+    try:
+        for round_ in range(rounds + 1):
+            driver.delete_all_cookies()
+            driver.execute_cdp_cmd("Network.clearBrowserCache", {})
+            started = time.perf_counter()
+            driver.get(url)
+            WebDriverWait(driver, 60, poll_frequency=0.01).until(lambda d: d.execute_script(ready))
+            elapsed = (time.perf_counter() - started) * 1000
+            if round_ == 0:
+                continue  # the first load warms the app's caches
+            shown.append(elapsed)
+            assets = resource_bytes(driver)
+    finally:
+        driver.quit()
+    return {"first_rows_and_count": summary(shown), **assets}
 
 
 def data_page_app_ms(rounds: int) -> dict[str, float]:
@@ -371,12 +448,10 @@ def bench_model_serving(state_dir: Path, rounds: int) -> dict[str, Any]:
     return figures
 
 
-def bench_home_in_chromium(rounds: int) -> dict[str, Any]:
-    """Home in headless Chromium: navigation to the first callback answered (the user card), and bytes of
-    JavaScript and CSS the page loads (from the browser's resource timing)."""
+def chromium() -> Any:
+    """Headless Chromium kept off the network."""
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.support.wait import WebDriverWait
 
     options = Options()
     for flag in (
@@ -390,7 +465,28 @@ def bench_home_in_chromium(rounds: int) -> dict[str, Any]:
         "--no-first-run",
     ):
         options.add_argument(flag)
-    driver = webdriver.Chrome(options=options)
+    return webdriver.Chrome(options=options)
+
+
+def resource_bytes(driver: Any) -> dict[str, float]:
+    """Bytes of JavaScript and CSS the page loaded, as sent (compressed) and as read."""
+    sizes = driver.execute_script(
+        "return performance.getEntriesByType('resource').map(r => [r.name, r.encodedBodySize, r.decodedBodySize])"
+    )
+    return {
+        "js_bytes_compressed": sum(e[1] for e in sizes if ".js" in e[0]),
+        "js_bytes": sum(e[2] for e in sizes if ".js" in e[0]),
+        "css_bytes_compressed": sum(e[1] for e in sizes if ".css" in e[0]),
+        "css_bytes": sum(e[2] for e in sizes if ".css" in e[0]),
+    }
+
+
+def bench_home_in_chromium(rounds: int) -> dict[str, Any]:
+    """Home in headless Chromium: navigation to the first callback answered (the user card), and bytes of
+    JavaScript and CSS the page loads (from the browser's resource timing)."""
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    driver = chromium()
     url = f"http://127.0.0.1:{PORTS.proxy}/"
     first_callback: list[float] = []
     assets: dict[str, float] = {}
@@ -410,16 +506,7 @@ def bench_home_in_chromium(rounds: int) -> dict[str, Any]:
             if round_ == 0:
                 continue  # the first load warms the app's caches
             first_callback.append(elapsed)
-            sizes = driver.execute_script(
-                "return performance.getEntriesByType('resource')"
-                ".map(r => [r.name, r.encodedBodySize, r.decodedBodySize])"
-            )
-            assets = {
-                "js_bytes_compressed": sum(e[1] for e in sizes if ".js" in e[0]),
-                "js_bytes": sum(e[2] for e in sizes if ".js" in e[0]),
-                "css_bytes_compressed": sum(e[1] for e in sizes if ".css" in e[0]),
-                "css_bytes": sum(e[2] for e in sizes if ".css" in e[0]),
-            }
+            assets = resource_bytes(driver)
     finally:
         driver.quit()
     return {"first_callback": summary(first_callback), **assets}
@@ -500,6 +587,8 @@ def main() -> int:
         results["preferences"] = bench_preferences(directory, rounds)
         results["model_serving"] = bench_model_serving(Path(state), rounds)
         results["home_in_chromium"] = bench_home_in_chromium(int(os.environ.get("BENCH_BROWSER_ROUNDS", "10")))
+        results["data_grid"] = bench_data_grid(max(20, rounds // 4))
+        results["data_in_chromium"] = bench_data_in_chromium(int(os.environ.get("BENCH_BROWSER_ROUNDS", "10")))
         rss_warm = worker_rss_mib(app_pid)
         load_runs = {n: bench_load(n, int(load_seconds * 2), Path(state)) for n in (1, 10, 50)}
         for n in (10, 50):
@@ -525,6 +614,27 @@ def main() -> int:
     print_table(results)
     print(f"\nFigures written to {out.relative_to(REPO_ROOT)}")
     return 0
+
+
+def data_grid_rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The Data page with AG Grid: its first screen vs today's one page, and /data in Chromium."""
+    grid, browser = results["data_grid"], results["data_in_chromium"]
+    first, today = grid["grid_first_block_and_count"], grid["today_one_page_no_count"]
+    return [
+        (
+            "Data page, AG Grid's first 100 rows + the count, at once (p50 / p95)",
+            f"{first['p50_ms']} / {first['p95_ms']} ms",
+            f"today's one page, no count {today['p50_ms']} / {today['p95_ms']} ms; count alone "
+            f"{grid['count_alone']['p50_ms']} / {grid['count_alone']['p95_ms']} ms, cached "
+            f"{grid['count_cached']['p50_ms']} / {grid['count_cached']['p95_ms']} ms",
+        ),
+        (
+            "/data in headless Chromium, to the first rows and the count (p50 / p95)",
+            f"{browser['first_rows_and_count']['p50_ms']} / {browser['first_rows_and_count']['p95_ms']} ms",
+            f"JS {browser['js_bytes'] / 1024:.0f} KiB ({browser['js_bytes_compressed'] / 1024:.0f} KiB sent), "
+            f"CSS {browser['css_bytes'] / 1024:.0f} KiB",
+        ),
+    ]
 
 
 def print_table(results: dict[str, Any]) -> None:
@@ -587,6 +697,7 @@ def print_table(results: dict[str, Any]) -> None:
             f"CSS {home['css_bytes'] / 1024:.0f} KiB",
         )
     )
+    rows += data_grid_rows(results)
     rss = results["worker_rss_mib"]
     rows.append(
         (

@@ -4,29 +4,63 @@ from __future__ import annotations
 
 from typing import Any
 
-GRID_OUTPUTS = [
-    ("data-grid", "children"),
-    ("data-status", "children"),
-    ("data-page-label", "children"),
-    ("data-previous", "disabled"),
-    ("data-next", "disabled"),
-    ("data-filters", "children"),
-    ("data-export", "href"),
-]
 TRIP = {"trip_distance": 3.2, "pickup_hour": 8, "pickup_zip": 10003, "dropoff_zip": 10011}
 INVOKE_BODY = {"endpoint_name": "taxi-fare", "inputs": {"dataframe_records": [TRIP]}}
 USERS = ("alice@example.com", "bob@example.com", "carol@example.com")
 
 
-def grid_request(offset: int, table: str = "samples.nyctaxi.trips") -> dict[str, Any]:
-    """The Data page's grid callback for one 100-row page, as the browser posts it to /_dash-update-component."""
-    state = {"table": table, "limit": 100, "offset": offset, "filters": [], "sort": None}
+# The Data page's rows callback (AG Grid's getRowsRequest in, a block of rows out) and its count callback, as
+# the browser names their outputs.
+ROWS_OUTPUTS = [
+    ("data-grid", "getRowsResponse"),
+    ("data-grid-message", "children"),
+    ("data-state", "data"),
+    ("data-table-info", "data"),
+]
+COUNT_OUTPUTS = [("data-count", "children"), ("data-count-key", "data")]
+TRIPS = "samples.nyctaxi.trips"
+
+
+def _body(outputs: list[tuple[str, str]]) -> dict[str, Any]:
     return {
-        "output": ".." + "...".join(f"{i}.{p}" for i, p in GRID_OUTPUTS) + "..",
-        "outputs": [{"id": i, "property": p} for i, p in GRID_OUTPUTS],
-        "inputs": [{"id": "data-state", "property": "data", "value": state}],
+        "output": ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..",
+        "outputs": [{"id": i, "property": p} for i, p in outputs],
+    }
+
+
+def view_state(table: str = TRIPS, page_size: int = 100) -> dict[str, Any]:
+    """The Data page's VIEW store for a table, unfiltered and unsorted."""
+    return {"table": table, "limit": page_size, "offset": 0, "filters": [], "sort": None, "token": None}
+
+
+def grid_request(
+    start: int, table: str = TRIPS, page_size: int = 100, filters: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The grid's ask for one block of rows (AG Grid's getRowsRequest) from row `start`, as the browser posts
+    it to /_dash-update-component; the answer's getRowsResponse holds the rows (rowData)."""
+    rows = {"startRow": start, "endRow": start + page_size, "sortModel": [], "filterModel": {}}
+    view = view_state(table, page_size) | {"filters": filters or []}
+    return _body(ROWS_OUTPUTS) | {
+        "inputs": [{"id": "data-grid", "property": "getRowsRequest", "value": rows}],
+        "changedPropIds": ["data-grid.getRowsRequest"],
+        "state": [
+            {"id": "data-state", "property": "data", "value": view},
+            {"id": "data-table-info", "property": "data", "value": None},
+        ],
+    }
+
+
+def count_request(table: str = TRIPS, filters: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The count above the grid, as the browser asks it when the view changes."""
+    view = view_state(table) | {"filters": filters or []}
+    info = {"full_name": table, "columns": [], "readable": True, "owner": ""}
+    return _body(COUNT_OUTPUTS) | {
+        "inputs": [{"id": "data-state", "property": "data", "value": view}],
         "changedPropIds": ["data-state.data"],
-        "state": [],
+        "state": [
+            {"id": "data-table-info", "property": "data", "value": info},
+            {"id": "data-count-key", "property": "data", "value": None},
+        ],
     }
 
 

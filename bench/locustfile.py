@@ -20,7 +20,7 @@ class Journey(SequentialTaskSet):
         with self.client.post(
             "/_dash-update-component", json=grid_request(offset), name="data page", catch_response=True
         ) as answer:
-            if answer.status_code != 200 or "Rows " not in answer.text:
+            if answer.status_code != 200 or "rowData" not in answer.text:
                 answer.failure(f"no page: HTTP {answer.status_code}")
 
     @task

@@ -2,7 +2,8 @@
 
 `bar_chart`, `line_chart`, `scatter` and `heatmap` take a pandas DataFrame (`QueryResult.frame()`) and
 column names, and draw in the app's light or dark theme (a plotly template per theme: the page passes the
-mode from the shell's THEME_MODE_STORE); `captioned` puts a figure beside its caption.
+mode from the shell's THEME_MODE_STORE); `captioned` puts a figure beside its caption. `data_chart_figure`
+and `data_chart_caption` draw and say the Data page's chart (services.warehouse.charts).
 """
 
 from __future__ import annotations
@@ -11,52 +12,20 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import plotly.graph_objects as go
-import plotly.io as pio
 from dash import dcc, html
 
-from services.warehouse import ChartData
+from components.theme import PLOTLY_TEMPLATES
+from services.warehouse import Filter
+from services.warehouse.charts import ChartResult
 
 if TYPE_CHECKING:
     import pandas
 
-ChartType = Literal["bar", "line", "scatter"]
-CHART_TYPES: tuple[ChartType, ...] = ("bar", "line", "scatter")
 Theme = Literal["light", "dark"]
 
 
-def _template(base: str, *, text: str, grid: str, colorway: list[str], scale: str) -> go.layout.Template:
-    """A plotly template on a transparent background (the card's own colour shows through), its text and
-    grid in the theme's colours, with a colour order that keeps 3:1 against that background."""
-    template = go.layout.Template(pio.templates[base])
-    template.layout.update(
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-        font={"color": text, "family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"},
-        colorway=colorway,
-        xaxis={"gridcolor": grid, "linecolor": grid, "zerolinecolor": grid},
-        yaxis={"gridcolor": grid, "linecolor": grid, "zerolinecolor": grid},
-        colorscale={"sequential": scale},
-        hoverlabel={"font": {"family": "system-ui, sans-serif"}},
-    )
-    return template
-
-
-TEMPLATES: dict[Theme, go.layout.Template] = {
-    "light": _template(
-        "plotly_white",
-        text="#212529",
-        grid="#dee2e6",
-        colorway=["#0a4fb5", "#b35900", "#1e7b34", "#7b3fa8"],
-        scale="Blues",
-    ),
-    "dark": _template(
-        "plotly_dark",
-        text="#dee2e6",
-        grid="#495057",
-        colorway=["#6ea8fe", "#ffb35c", "#75d98a", "#d3a4f5"],
-        scale="Viridis",
-    ),
-}
+# The DuBois tokens' templates (components/theme.py): charts follow the app's theme in both modes.
+TEMPLATES: dict[Theme, go.layout.Template] = {"light": PLOTLY_TEMPLATES["light"], "dark": PLOTLY_TEMPLATES["dark"]}
 
 
 def theme_of(mode: Any) -> Theme:
@@ -191,48 +160,117 @@ def trace(chart_type: str, x: Sequence[Any], y: Sequence[Any], *, name: str) -> 
     return go.Bar(x=x, y=y, name=name)
 
 
-def chart_figure(
-    x: Sequence[Any],
-    y: Sequence[Any],
-    *,
-    name: str,
-    x_title: str,
-    y_title: str,
-    caption: str,
-    chart_type: str = "bar",
-    title: str | None = None,
-    margin: Mapping[str, int] | None = None,
-    graph_id: str | None = None,
-) -> html.Figure:
-    """A figure of y over x, titled and captioned (the caption is what a screen reader tells of it)."""
-    figure = go.Figure(trace(chart_type, x, y, name=name))
-    layout: dict[str, Any] = {"xaxis_title": x_title, "yaxis_title": y_title, "margin": dict(margin or {"t": 10})}
-    if title:
-        layout["title"] = title
-    figure.update_layout(**layout)
-    graph_props: dict[str, Any] = {"id": graph_id} if graph_id else {}
-    return html.Figure(
-        [
-            dcc.Graph(figure=figure, config={"displaylogo": False}, **graph_props),
-            html.Figcaption(caption, className="small"),
-        ]
-    )
+CHART_HEIGHT = 400  # the Data page's chart, in px: its skeleton and its figure share it (no jump)
+TITLE_LINE_CHARS = 80  # a longer title puts its filters on a second, smaller line
+MEASURE_WORDS = {"sum": "Total", "avg": "Average", "min": "Minimum", "max": "Maximum"}
+# The operators a title says in words (the comparisons read as their symbols: `trip_distance > 10`).
+FILTER_WORDS = {"contains": "contains", "starts_with": "starts with", "is_null": "is empty", "not_null": "is not empty"}
 
 
-def aggregate_chart(data: ChartData, *, chart_type: str = "bar", graph_id: str | None = None) -> html.Figure:
-    """An aggregate of the warehouse, titled "AGG(y) by x", drawn as a bar, line or scatter chart."""
-    label = "count" if data.aggregation == "count" else f"{data.aggregation}({data.y_column})"
-    kind = chart_type if chart_type in CHART_TYPES else "bar"
-    return chart_figure(
-        data.x,
-        data.y,
-        chart_type=kind,
-        name=label,
-        title=f"{label} by {data.x_column}",
-        x_title=data.x_column,
-        y_title=label,
-        margin={"t": 50, "l": 60, "r": 20, "b": 50},
-        graph_id=graph_id,
-        caption=f"{kind.capitalize()} chart of {label} by {data.x_column}: {len(data.x)} groups, "
-        f"{data.execution_time_ms} ms on the warehouse.",
+def measure_label(aggregation: str, y: str | None) -> str:
+    """What the values are: "Count of rows", "Average fare_amount"."""
+    if aggregation == "count" or not y:
+        return "Count of rows"
+    return f"{MEASURE_WORDS.get(aggregation, aggregation)} {y}"
+
+
+def filter_text(filters: Sequence[Filter]) -> str:
+    """The filters as a title says them: `trip_distance > 10, o_clerk contains "Clerk#0001"`."""
+    said = []
+    for item in filters:
+        if item.operator in ("is_null", "not_null"):
+            said.append(f"{item.column} {FILTER_WORDS[item.operator]}")
+        elif item.operator in FILTER_WORDS:
+            said.append(f'{item.column} {FILTER_WORDS[item.operator]} "{item.value}"')
+        else:
+            said.append(f"{item.column} {item.operator} {item.value}")
+    return ", ".join(said)
+
+
+def chart_title(result: ChartResult) -> str:
+    """ "Average fare_amount by pickup_zip · trip_distance > 10": what is drawn, by what, under which filters
+    (plain text; see `_title_markup` for the figure's)."""
+    title = f"{measure_label(result.settings.aggregation, result.settings.y)} by {result.settings.x}"
+    return f"{title} · {filter_text(result.filters)}" if result.filters else title
+
+
+def value_format(kind: str, decimals: int, *, trim: bool = False) -> str:
+    """The d3 format of a value of this kind: thousands separators, and the decimals of its type (`trim`
+    drops trailing zeros, for axis ticks)."""
+    if kind == "integer":
+        return ",d"
+    if kind == "decimal":
+        return f",.{decimals}{'~' if trim else ''}f"
+    return ""
+
+
+def format_value(value: Any, kind: str, decimals: int) -> str:
+    """A value as the chart's hover says it, in words for the caption."""
+    if value is None:
+        return "NULL"
+    if kind == "integer":
+        return f"{int(value):,}"
+    if kind == "decimal":
+        return f"{float(value):,.{decimals}f}"
+    return str(value)
+
+
+def _title_markup(result: ChartResult) -> str:
+    head = f"{measure_label(result.settings.aggregation, result.settings.y)} by {result.settings.x}"
+    if not result.filters:
+        return head
+    filters = filter_text(result.filters)
+    joined = f"{head} · {filters}"
+    return joined if len(joined) <= TITLE_LINE_CHARS else f"{head}<br><sup>{filters}</sup>"
+
+
+def data_chart_figure(result: ChartResult, *, theme: Any = "light") -> go.Figure:
+    """The Data page's chart of a ChartResult: categories as labels in the order computed (largest first, the
+    "Other" group last and hatched), days on a date axis, values formatted by their type in axes and hovers."""
+    settings = result.settings
+    measure = measure_label(settings.aggregation, settings.y)
+    shown = trace(settings.chart_type, result.x, result.values, name=measure)
+    x_hover = "%{x|%a %d %b %Y}" if result.x_axis == "time" else "%{x}"
+    number = value_format(result.value_kind, result.decimals)
+    y_hover = f"%{{y:{number}}}" if number else ("%{y|%d %b %Y %H:%M}" if result.value_kind == "time" else "%{y}")
+    shown.update(hovertemplate=f"<b>{x_hover}</b><br>{measure}: {y_hover}<extra></extra>")
+    if isinstance(shown, go.Bar) and result.other_groups:
+        shown.update(marker={"pattern": {"shape": [""] * (len(result.x) - 1) + ["/"]}})
+    figure = go.Figure(shown)
+    _themed(figure, theme, x_title=settings.x or "", y_title=measure, height=CHART_HEIGHT)
+    figure.update_layout(
+        title={"text": _title_markup(result), "x": 0, "xanchor": "left"}, margin={"t": 70, "l": 70, "r": 20, "b": 60}
     )
+    if result.x_axis == "category":
+        figure.update_xaxes(type="category", categoryorder="array", categoryarray=result.x)
+    elif result.x_axis == "time":
+        figure.update_xaxes(type="date", tickformat="%d %b %Y")
+    else:
+        figure.update_xaxes(tickformat=",.2~f")
+    if result.value_kind == "time":
+        figure.update_yaxes(type="date")
+    elif number:
+        figure.update_yaxes(tickformat=value_format(result.value_kind, result.decimals, trim=True))
+    return figure
+
+
+def data_chart_caption(result: ChartResult) -> str:
+    """The chart in words (the figure's caption, what a screen reader tells of it)."""
+    settings = result.settings
+    what = f"{settings.chart_type.capitalize()} chart of {chart_title(result)}"
+    if not result.x:
+        return f"{what}: no rows match."
+    pairs = list(zip(result.x, result.values, strict=True))
+    shown = pairs[: len(pairs) - 1 if result.other_groups else None]
+    if result.x_axis == "category":
+        first, value = shown[0]
+        said = f"{len(shown)} of {result.group_count:,} groups, largest {first} at "
+        said += format_value(value, result.value_kind, result.decimals)
+        if result.other_groups:
+            said += f"; the other {result.other_groups:,} groups together "
+            said += format_value(pairs[-1][1], result.value_kind, result.decimals)
+    else:
+        said = f"{len(shown):,} {'days' if result.x_axis == 'time' else 'values'} from {shown[0][0]} to {shown[-1][0]}"
+        if result.truncated:
+            said += f" (the first {len(shown):,} of {result.group_count:,})"
+    return f"{what}: {said}. {result.execution_time_ms:,} ms on the warehouse."

@@ -1,60 +1,79 @@
-"""The data grid: a plain, accessible HTML table whose column headers are sort buttons."""
+"""The data grid: Dash AG Grid over the warehouse (its infinite row model: the browser asks for a block of
+rows at a time and holds at most two), typed headers, formatted cells; and the table's details beside it."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import html
 
-from components.accessibility import aria
-from components.skeletons import GRID_ROW_PX, grid_skeleton
+from components.grid_columns import column_defs
+from components.skeletons import grid_skeleton
 
-SORT_LABEL = {"asc": "ascending", "desc": "descending"}
-# The grid scrolls its rows in a box of this many rows under the header, which its skeleton fills too, so
-# nothing below it moves when a page of rows arrives (whatever the page size).
+# The grid shows this many rows in its box, under the header and over the pager (it scrolls the rest of a
+# page), and its skeleton fills a box of the same height, so nothing below moves when rows arrive.
 GRID_ROWS_SHOWN = 14
-GRID_HEIGHT = (GRID_ROWS_SHOWN + 1) * GRID_ROW_PX + 2  # and the box's 1px border, top and bottom
+AG_GRID_ROW_PX = 36
+AG_GRID_HEADER_PX = 56  # two lines: the name and its type
+AG_GRID_PAGER_PX = 48
+GRID_HEIGHT = AG_GRID_HEADER_PX + GRID_ROWS_SHOWN * AG_GRID_ROW_PX + AG_GRID_PAGER_PX + 2  # and the 1px border
+# Blocks of rows the browser keeps (each a page): the page shown and the one before it.
+MAX_BLOCKS_IN_CACHE = 2
 
 
-def _cell(value: Any) -> str:
-    return "" if value is None else str(value)
+def row_count_js(grid_id: str) -> str:
+    """A clientside callback (inputs: the count {count, total}, the grid's keys {view, count}) that gives the
+    grid's pager its page count once the rows are counted, for the grid that shows those rows."""
+    return (
+        "function(counted, keys) {"
+        " if (counted && keys && counted.count === keys.count && window.dash_ag_grid) {"
+        f"  dash_ag_grid.getApiAsync('{grid_id}').then(api => api.setRowCount(counted.total, true));"
+        " }"
+        " return window.dash_clientside.no_update; }"
+    )
 
 
 def data_grid(
-    columns: Sequence[str], rows: Sequence[Mapping[str, Any]], sort: Mapping[str, str] | None, *, sort_type: str
-) -> html.Div:
-    """Rows under headers; a header's button sorts by that column, and aria-sort tells the current order."""
-    headers = []
-    for column in columns:
-        direction = sort.get("direction") if sort and sort.get("column") == column else None
-        arrow = {"asc": " ▲", "desc": " ▼"}.get(direction or "", "")
-        attributes: dict[str, Any] = {"scope": "col", "aria-sort": SORT_LABEL.get(direction or "", "none")}
-        headers.append(
-            html.Th(
-                html.Button(
-                    [column, html.Span(arrow, **aria(hidden="true"))],
-                    id={"type": sort_type, "column": column},
-                    className="btn btn-link p-0 text-decoration-none fw-semibold text-body",
-                    title=f"Sort by {column}",
-                ),
-                **attributes,
-            )
-        )
-    body = [html.Tr([html.Td(_cell(row.get(c))) for c in columns]) for row in rows]
-    if not body:
-        body = [html.Tr(html.Td("No rows match.", colSpan=max(1, len(columns))))]
-    # Focusable, so a keyboard scrolls the rows; its name says what it holds.
-    viewport: dict[str, Any] = {"tabIndex": "0", "role": "region", **aria(label="Rows of the table")}
-    return html.Div(
-        html.Table(
-            [html.Thead(html.Tr(headers)), html.Tbody(body)],
-            className="table table-sm table-striped table-hover mb-0",
-        ),
-        className="table-responsive border rounded grid-viewport",
-        style={"height": f"{GRID_HEIGHT}px"},
-        **viewport,
+    grid_id: str, columns: Sequence[Mapping[str, Any]], *, page_size: int, sort: Mapping[str, Any] | None
+) -> dag.AgGrid:
+    """The rows of a table, a page of `page_size` at a time asked of the server (getRowsRequest, answered
+    with getRowsResponse); sorting by a header asks the server too. `columns` is TABLE_INFO's columns."""
+    return dag.AgGrid(
+        id=grid_id,
+        rowModelType="infinite",
+        columnDefs=column_defs(columns, sort),
+        defaultColDef={
+            "sortable": True,
+            "resizable": True,
+            "filter": False,
+            "flex": 1,
+            "sortingOrder": ["asc", "desc", None],
+        },
+        dashGridOptions={
+            "pagination": True,
+            "paginationPageSize": page_size,
+            "paginationPageSizeSelector": False,
+            "cacheBlockSize": page_size,
+            "maxBlocksInCache": MAX_BLOCKS_IN_CACHE,
+            "infiniteInitialRowCount": 1,
+            "maxConcurrentDatasourceRequests": 1,
+            "blockLoadDebounceMillis": 100,
+            "rowHeight": AG_GRID_ROW_PX,
+            "headerHeight": AG_GRID_HEADER_PX,
+            "suppressMultiSort": True,
+            # Tab moves into and out of the grid, arrows within it (WAI-ARIA's grid pattern), rather than Tab
+            # stepping through every header and every cell of the page.
+            "tabToNextHeader": {"function": "false"},
+            "tabToNextCell": {"function": "false"},
+            "enableCellTextSelection": True,
+            "ensureDomOrder": True,
+            "localeText": {"noRowsToShow": "No rows match."},
+        },
+        className="data-grid",
+        style={"height": f"{GRID_HEIGHT}px", "width": "100%"},
     )
 
 
@@ -66,29 +85,6 @@ def grid_placeholder(*, columns: int = 6) -> html.Div:
 def favorite_label(starred: bool) -> str:
     """The favorite star's text: what a click on it does."""
     return "★ Remove from favorites" if starred else "☆ Add to favorites"
-
-
-def filter_badges(filters: Sequence[Mapping[str, Any]], *, remove_type: str) -> html.Div:
-    """The active filters, each with a button that removes it."""
-    if not filters:
-        return html.Div("No filters.", className="small text-body-secondary")
-    return html.Div(
-        [
-            dbc.Button(
-                [
-                    f"{f['column']} {f['operator'].replace('_', ' ')} {'' if f.get('value') is None else f['value']}",
-                    html.Span(" ×", **aria(hidden="true")),
-                    html.Span(" (remove filter)", className="visually-hidden"),
-                ],
-                id={"type": remove_type, "index": i},
-                size="sm",
-                color="secondary",
-                outline=True,
-                className="me-2 mb-2",
-            )
-            for i, f in enumerate(filters)
-        ]
-    )
 
 
 def table_details(details: Mapping[str, Any]) -> html.Div:
@@ -142,19 +138,4 @@ def table_details(details: Mapping[str, Any]) -> html.Div:
                 ]
             ),
         ]
-    )
-
-
-def result_table(columns: Sequence[str], rows: Sequence[Mapping[str, Any]], *, caption: str) -> html.Div:
-    """A read-only table with a caption (its accessible name) and column headers."""
-    return html.Div(
-        html.Table(
-            [
-                html.Caption(caption, className="caption-top"),
-                html.Thead(html.Tr([html.Th(c, scope="col") for c in columns])),
-                html.Tbody([html.Tr([html.Td(_cell(row.get(c))) for c in columns]) for row in rows]),
-            ],
-            className="table table-sm table-striped mb-0",
-        ),
-        className="table-responsive",
     )

@@ -1,4 +1,6 @@
-"""The navbar and skip link: built from the page registry, so a new page appears by adding one file."""
+"""The shell's navigation, laid out as Databricks' own UI: a compact top bar (the app's name, the signed-in user)
+and a side navigation built from the page registry, so a new page appears by adding one file. Styled in
+dashboard/assets/app.css."""
 
 from __future__ import annotations
 
@@ -16,30 +18,40 @@ def skip_link(target_id: str) -> html.A:
     return html.A("Skip to main content", href=f"#{target_id}", className="visually-hidden-focusable skip-link")
 
 
-def navbar(pages: Iterable[Mapping[str, Any]], *, app_title: str, user_label: str | None) -> html.Header:
-    """The top navigation, one link per registered page (those with `nav=False` are left out)."""
-    links = [
-        dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact"))
-        for page in sorted(pages, key=lambda p: (p.get("order") or 0, p["name"]))
-        if page.get("nav", True)
-    ]
+def nav_pages(pages: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The pages the navigation lists, in their `order` (then by name); those with `nav=False` are left out."""
+    return [page for page in sorted(pages, key=lambda p: (p.get("order") or 0, p["name"])) if page.get("nav", True)]
+
+
+def top_bar(*, app_title: str, user_label: str | None) -> html.Header:
+    """The banner across the window: the app's name (a link home) and who is signed in."""
     user = (
-        [html.Span(f"Signed in as {user_label}", className="navbar-text small", id="shell-signed-in-as")]
+        [
+            html.Div(
+                [
+                    html.Span(user_label[:1].upper(), className="app-avatar", title=user_label, **aria(hidden="true")),
+                    html.Span(
+                        f"Signed in as {user_label}",
+                        className="app-user-name",
+                        id="shell-signed-in-as",
+                    ),
+                ],
+                className="app-user",
+            )
+        ]
         if user_label
         else []
     )
-    return html.Header(
-        dbc.Navbar(
-            dbc.Container(
-                [
-                    dbc.NavbarBrand(app_title, href="/"),
-                    html.Nav(dbc.Nav(links, navbar=True), **aria(label="Main")),
-                    *user,
-                ],
-                fluid=True,
-            ),
-            color="primary",
-            dark=True,
-            className="mb-3",
-        )
+    brand = html.A(
+        [html.Span(className="app-brand-mark", **aria(hidden="true")), app_title], href="/", className="app-brand"
     )
+    return html.Header([brand, *user], className="app-topbar")
+
+
+def side_nav(pages: Iterable[Mapping[str, Any]], *, nav_id: str) -> html.Nav:
+    """The "Main" navigation: one link per listed page. dbc.NavLink moves between pages without reloading and
+    marks the current one `active`; the shell sets its aria-current="page" (dbc.NavLink has no such property)."""
+    links = [
+        dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact")) for page in nav_pages(pages)
+    ]
+    return html.Nav(dbc.Nav(links, vertical=True), id=nav_id, className="app-sidenav", **aria(label="Main"))

@@ -4,3 +4,4 @@ THEME_STORE = "shell-theme"  # pages write the theme the user just chose here
 LOADED_THEME_STORE = "shell-theme-loaded"  # the stored theme, read on each full page load
 THEME_MODE_STORE = "shell-theme-mode"  # the theme in effect, "light" or "dark": charts follow it
 ERROR_BANNER_ID = "shell-error-banner"  # where the shell shows errors no callback caught
+TIME_ZONE_STORE = "shell-time-zone"  # the browser's IANA time zone ("Europe/Paris"): times shown and typed are in it

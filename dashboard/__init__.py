@@ -6,18 +6,21 @@ import importlib
 import importlib.metadata
 import pkgutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
 import dash
 import flask_bootstrap
-from flask import Blueprint, redirect
+from flask import Blueprint, Flask, redirect
 from flask_openapi3.models.info import Info
 from flask_openapi3.openapi import OpenAPI
 
+from core.request_context import user_var
 from core.settings import Settings, get_settings
 from dashboard.api import BLUEPRINTS, ErrorBody, install_error_handlers, validation_error_response
 from dashboard.health import install_health
+from dashboard.lazy_components import install_lazy_components
 from dashboard.logging_setup import configure_logging
 from dashboard.middleware import install_middleware
 from dashboard.request_limits import install_callback_guard
@@ -76,9 +79,17 @@ def _load_pages() -> None:
     """Import (or re-run, for a second app in one process) every module of the pages package."""
     import pages
 
+    # A page may import its parts (pages.data imports pages.data_chart, ...): a part first imported in this pass
+    # has registered its callbacks already, and reloading it would register them twice.
+    loaded_before = set(sys.modules)
     for module in pkgutil.iter_modules(pages.__path__):
         name = f"pages.{module.name}"
-        page = importlib.reload(sys.modules[name]) if name in sys.modules else importlib.import_module(name)
+        if name in sys.modules and name not in loaded_before:
+            page = sys.modules[name]
+        elif name in sys.modules:
+            page = importlib.reload(sys.modules[name])
+        else:
+            page = importlib.import_module(name)
         entry = dash.page_registry.get(name)
         # As Dash's own page loader does: `layout` is defined after register_page, so attach it now.
         if entry is not None and not entry["supplied_layout"]:
@@ -97,6 +108,30 @@ def _claim_page_callbacks(app: dash.Dash) -> None:
         app.callback_map[key] = _callback.GLOBAL_CALLBACK_MAP.pop(key)
     app._callback_list.extend(_callback.GLOBAL_CALLBACK_LIST)
     _callback.GLOBAL_CALLBACK_LIST.clear()
+    # Pages' clientside callbacks: their JS (and its CSP hash) belongs to this app too.
+    app._inline_scripts.extend(_callback.GLOBAL_INLINE_SCRIPTS)
+    _callback.GLOBAL_INLINE_SCRIPTS.clear()
+
+
+def _pages_checked_as_no_one(server: Flask) -> None:
+    """Dash builds its validation layout (every page's layout, to check the callbacks' ids) in a hook of the
+    first request, as whoever sent it: a page opening a table would read and remember it for that user. The
+    hook runs with no signed-in user instead; pages then build their components empty."""
+    hooks = server.before_request_funcs.setdefault(None, [])
+    for index, hook in enumerate(hooks):
+        if getattr(hook, "__name__", "") in ("router_sync", "router_async"):
+            hooks[index] = _as_no_one(hook)
+
+
+def _as_no_one(hook: Callable[[], Any]) -> Callable[[], Any]:
+    def run() -> Any:
+        signed_in = user_var.set(None)
+        try:
+            return hook()
+        finally:
+            user_var.reset(signed_in)
+
+    return run
 
 
 def create_app(settings: Settings | None = None) -> dash.Dash:
@@ -124,6 +159,8 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     register_shell_callbacks(app)
     install_callback_guard(app)
     install_response_headers(app)
+    install_lazy_components(app)  # AG Grid's script only on pages that draw a grid
+    _pages_checked_as_no_one(server)
     return app
 
 

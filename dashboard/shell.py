@@ -1,4 +1,4 @@
-"""The shell around every page: skip link, navigation, landmarks and the shared error banner."""
+"""The shell around every page: skip link, top bar, side navigation, landmarks and the shared error banner."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from dash import Input, Output, State, dcc, html, no_update, set_props
 
 from components.accessibility import aria
 from components.feedback import error_alert
-from components.navigation import navbar, skip_link
-from components.stores import ERROR_BANNER_ID, LOADED_THEME_STORE, THEME_MODE_STORE, THEME_STORE
+from components.navigation import side_nav, skip_link, top_bar
+from components.stores import ERROR_BANNER_ID, LOADED_THEME_STORE, THEME_MODE_STORE, THEME_STORE, TIME_ZONE_STORE
 from core.errors import ServiceError
 from core.request_context import app_settings, current_user, user_var
 from services import preferences
@@ -20,6 +20,7 @@ from services import preferences
 log = logging.getLogger(__name__)
 
 MAIN_ID = "main-content"
+NAV_ID = "shell-nav"
 BOOT_STORE = "shell-boot"
 LOCATION = "shell-location"
 APP_TITLE = "Databricks Dash Template"
@@ -45,29 +46,38 @@ INDEX_STRING = """<!DOCTYPE html>
 
 
 def layout() -> html.Div:
-    """The whole page; Dash calls it per page load, so the navbar sees every registered page."""
+    """The whole page; Dash calls it per page load, so the navigation sees every registered page."""
     user = user_var.get()
     return html.Div(
         [
             skip_link(MAIN_ID),
-            navbar(dash.page_registry.values(), app_title=APP_TITLE, user_label=user.display_name if user else None),
-            html.Main(
-                dbc.Container(
-                    [
-                        html.Div(id=ERROR_BANNER_ID, role="alert", **aria(live="assertive")),
-                        dash.page_container,
-                    ],
-                    fluid="lg",
-                ),
-                id=MAIN_ID,
-                tabIndex="-1",
+            top_bar(app_title=APP_TITLE, user_label=user.display_name if user else None),
+            html.Div(
+                [
+                    side_nav(dash.page_registry.values(), nav_id=NAV_ID),
+                    html.Main(
+                        dbc.Container(
+                            [
+                                html.Div(id=ERROR_BANNER_ID, role="alert", **aria(live="assertive")),
+                                dash.page_container,
+                            ],
+                            fluid=True,
+                        ),
+                        id=MAIN_ID,
+                        tabIndex="-1",
+                        className="app-main",
+                    ),
+                ],
+                className="app-body",
             ),
             dcc.Location(id=LOCATION, refresh="callback-nav"),
             dcc.Store(id=THEME_STORE),
             dcc.Store(id=LOADED_THEME_STORE),
             dcc.Store(id=THEME_MODE_STORE),
+            dcc.Store(id=TIME_ZONE_STORE),
             dcc.Store(id=BOOT_STORE, data=True),
-        ]
+        ],
+        className="app-shell",
     )
 
 
@@ -104,7 +114,7 @@ def register_shell_callbacks(app: dash.Dash) -> None:
         + """.data') ? chosen : (loaded || chosen);
             const mode = (theme && theme.mode === 'dark') ? 'dark' : 'light';
             document.documentElement.setAttribute('data-bs-theme', mode);
-            return ['theme-' + mode, mode === current ? window.dash_clientside.no_update : mode];
+            return ['app-main theme-' + mode, mode === current ? window.dash_clientside.no_update : mode];
         }
         """,
         Output(MAIN_ID, "className"),
@@ -112,6 +122,36 @@ def register_shell_callbacks(app: dash.Dash) -> None:
         Input(LOADED_THEME_STORE, "data"),
         Input(THEME_STORE, "data"),
         State(THEME_MODE_STORE, "data"),
+    )
+
+    # The browser's time zone, once per page load: pages show times in it and read times typed in it.
+    app.clientside_callback(
+        "function(_) { try { return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'; }"
+        " catch (e) { return 'UTC'; } }",
+        Output(TIME_ZONE_STORE, "data"),
+        Input(BOOT_STORE, "data"),
+    )
+
+    # The side navigation's link to the page shown says so to screen readers (aria-current="page"), on the first
+    # load and after each move between pages; dbc.NavLink marks it only with its `active` class.
+    app.clientside_callback(
+        """
+        function(pathname) {
+            const here = window.location.pathname;
+            document.querySelectorAll('#"""
+        + NAV_ID
+        + """ a.nav-link').forEach(function(link) {
+                if (new URL(link.href, window.location.href).pathname === here) {
+                    link.setAttribute('aria-current', 'page');
+                } else {
+                    link.removeAttribute('aria-current');
+                }
+            });
+            return here;
+        }
+        """,
+        Output(NAV_ID, "data-current"),
+        Input(LOCATION, "pathname"),
     )
 
 

@@ -1,5 +1,5 @@
 """Model Serving: pick an endpoint, fill the form its model's signature describes (or write JSON), invoke,
-and see the predictions and your inference history."""
+and see the prediction and your inference history (times in the browser's time zone)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from components import serving as ui
 from components.accessibility import aria
 from components.cards import section_card
 from components.feedback import error_alert
-from components.skeletons import text_skeleton
+from components.stores import TIME_ZONE_STORE
 from core.errors import InvalidInput, NotFound, ServiceError
 from core.request_context import app_settings, current_request_id, current_user
 from services import inference_logs, serving
@@ -42,10 +42,6 @@ HISTORY_PAGE_SIZE = 10
 
 def layout(**_: Any) -> html.Div:
     """The picker, the input (form or JSON), the result and the history; callbacks fill them."""
-    paging = [
-        dbc.Button("Newer", id=HISTORY_PREVIOUS, size="sm", color="secondary", outline=True),
-        dbc.Button("Older", id=HISTORY_NEXT, size="sm", color="secondary", outline=True),
-    ]
     return html.Div(
         [
             html.H1("Model Serving", className="h3"),
@@ -76,11 +72,7 @@ def layout(**_: Any) -> html.Div:
             section_card(
                 "Result", html.Div(html.P("No invocation yet.", className="mb-0"), id=RESULT, **aria(live="polite"))
             ),
-            section_card(
-                "Your inference history",
-                html.Div(text_skeleton(label="your inference history"), id=HISTORY),
-                html.Div(paging, className="d-flex gap-2 mt-2"),
-            ),
+            ui.history_card(history_id=HISTORY, newer_id=HISTORY_PREVIOUS, older_id=HISTORY_NEXT),
         ]
     )
 
@@ -200,10 +192,14 @@ def invoke(
     Input(HISTORY_VERSION, "data"),
     Input(HISTORY_PREVIOUS, "n_clicks"),
     Input(HISTORY_NEXT, "n_clicks"),
+    Input(TIME_ZONE_STORE, "data"),
     State(HISTORY_OFFSET, "data"),
 )
-def show_history(_: int, __: int | None, ___: int | None, offset: int | None) -> tuple[Any, int, bool, bool]:
-    """A page of the user's inference history: the newest after a call, else one newer or older than shown."""
+def show_history(_: int, __: int | None, ___: int | None, zone: str | None, offset: int | None) -> tuple[Any, ...]:
+    """A page of the user's inference history: the newest after a call, else one newer or older than shown;
+    drawn once the browser has said its time zone."""
+    if zone is None:
+        raise PreventUpdate
     step = {HISTORY_NEXT: HISTORY_PAGE_SIZE, HISTORY_PREVIOUS: -HISTORY_PAGE_SIZE}.get(str(ctx.triggered_id))
     offset = max(0, (offset or 0) + step) if step else 0
     try:
@@ -212,18 +208,21 @@ def show_history(_: int, __: int | None, ___: int | None, offset: int | None) ->
         )
     except ServiceError as error:
         return error_alert(error), offset, True, True
-    return ui.history_table(page, offset, load_type=HISTORY_LOAD), offset, not offset, not page.has_more
+    table = ui.history_table(page, offset, load_type=HISTORY_LOAD, zone_name=zone)
+    return table, offset, not offset, not page.has_more
 
 
 @callback(
     Output(PENDING, "data"),
     Output(ENDPOINT, "value", allow_duplicate=True),
     Output(FEEDBACK, "children"),
+    Output(RESULT, "children", allow_duplicate=True),
     Input({"type": HISTORY_LOAD, "id": ALL}, "n_clicks"),
+    State(TIME_ZONE_STORE, "data"),
     prevent_initial_call=True,
 )
-def load_input(clicks: list[int | None]) -> tuple[Any, Any, Any]:
-    """Put a past call's endpoint and input back into the form (or the JSON tab)."""
+def load_call(clicks: list[int | None], zone: str | None) -> tuple[Any, ...]:
+    """Put a past call back: its endpoint and input into the form (or the JSON tab), its result below."""
     if not ctx.triggered_id or not any(clicks):
         raise PreventUpdate  # buttons were just drawn, not clicked
     try:
@@ -231,9 +230,10 @@ def load_input(clicks: list[int | None]) -> tuple[Any, Any, Any]:
             settings=app_settings(), user=current_user(), log_id=ctx.triggered_id["id"]
         )
     except ServiceError as error:
-        return no_update, no_update, error_alert(error)
+        return no_update, no_update, error_alert(error), no_update
     if not isinstance(found.inputs, dict) or "omitted" in found.inputs:
-        return no_update, no_update, error_alert(NotFound("That call's input is not available to load."))
-    notice = dbc.Alert(f"Loaded the input of call {found.id}.", color="info", className="mb-3", duration=5000)
+        return no_update, no_update, error_alert(NotFound("That call's input is not available to load.")), no_update
+    notice = dbc.Alert(f"Loaded call {found.id}: its input and result.", color="info", className="mb-3", duration=5000)
     pending = {"endpoint": found.endpoint_name, "inputs": found.inputs, "nonce": str(uuid.uuid4())}
-    return pending, found.endpoint_name, notice
+    shown = ui.prediction_result(found, found.inputs, zone_name=zone, loaded=True)
+    return pending, found.endpoint_name, notice, shown

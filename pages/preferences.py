@@ -12,6 +12,7 @@ from dash.exceptions import PreventUpdate
 
 from components.accessibility import aria
 from components.cards import section_card
+from components.data_chart import CHART_TYPE_LABELS
 from components.feedback import saved_notice
 from components.forms import labelled_select, labelled_textarea
 from components.preferences import favorites_list
@@ -37,7 +38,7 @@ FAVORITES, FAVORITE_REMOVE, JSON_EDITOR, SAVE_JSON = (
 )
 
 
-CHART_TYPES = [("bar", "Bar"), ("line", "Line"), ("scatter", "Scatter")]
+CHART_TYPES = list(CHART_TYPE_LABELS.items())
 AGGREGATIONS = [("count", "Count"), ("sum", "Sum"), ("avg", "Average"), ("min", "Minimum"), ("max", "Maximum")]
 
 

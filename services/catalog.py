@@ -273,3 +273,87 @@ def get_table(*, settings: Settings, user: UserIdentity, catalog: str, schema: s
         info = client.tables.get(full_name=full_name, include_browse=True)  # BROWSE shows the details too
         level = _access_level(client, full_name)
     return _data_source(info, level)
+
+
+# The sidebar's tree and search. The tree lists one level at a time, when it is expanded; a search asks Unity
+# Catalog's table summaries (name patterns matched by Unity Catalog, one call per catalog and pattern) and is
+# bounded: at most SEARCH_CATALOGS catalogs, SEARCH_PAGES pages each, SEARCH_RESULTS names kept.
+MAX_TREE_TABLES = 200
+SEARCH_RESULTS = 50
+SEARCH_CATALOGS = 20
+SEARCH_PAGES = 3
+SEARCH_PAGE_SIZE = 1000
+MAX_SEARCH_CHARS = 200
+SEARCH_TEXT = re.compile(r"[A-Za-z0-9_-]*(\.[A-Za-z0-9_-]*){0,2}")
+
+
+@dataclass(frozen=True)
+class NameList:
+    """Names found, and whether the list stops before the end (a bound was reached)."""
+
+    names: list[str]
+    more: bool = False
+
+
+def list_table_names(*, settings: Settings, user: UserIdentity, catalog: str, schema: str) -> NameList:
+    """The first MAX_TREE_TABLES tables of a schema the user may see (BROWSE included), by name."""
+    start = Position(checked_name(catalog, "catalog"), checked_name(schema, "schema"), None)
+    infos, token = _tables_of(workspace.user_client(settings, user), start, MAX_TREE_TABLES)
+    return NameList(sorted(i.name for i in infos if i.name), more=token is not None)
+
+
+def _patterns(catalog: str, parts: list[str]) -> list[dict[str, str]]:
+    """The (schema, table) LIKE patterns under which a full name of `catalog` may hold the searched text, the
+    text's parts aligned at the catalog, schema or table level ('_' matches any character: a superset)."""
+    if len(parts) == 1:
+        if parts[0] in catalog:
+            return [{}]  # every table of the catalog matches
+        return [{"schema_name_pattern": f"%{parts[0]}%"}, {"table_name_pattern": f"%{parts[0]}%"}]
+    first, last = parts[0], parts[-1]
+    found: list[dict[str, str]] = []
+    if catalog.endswith(first):
+        schema = f"{parts[1]}%" if len(parts) == 2 else parts[1]
+        found.append({"schema_name_pattern": schema} | ({"table_name_pattern": f"{last}%"} if len(parts) == 3 else {}))
+    if len(parts) == 2:
+        found.append({"schema_name_pattern": f"%{first}", "table_name_pattern": f"{last}%"})
+    return found
+
+
+def _summaries(client: WorkspaceClient, catalog: str, parts: list[str]) -> tuple[set[str], bool]:
+    """Full names in `catalog` that may match, from a bounded number of summary pages; and whether it stopped."""
+    names: set[str] = set()
+    more = False
+    for pattern in _patterns(catalog, parts):
+        query: dict[str, Any] = {"catalog_name": catalog, "max_results": SEARCH_PAGE_SIZE} | pattern
+        for _ in range(SEARCH_PAGES):
+            with _in_catalog("tables.listSummaries", catalog):
+                body = client.api_client.do("GET", "/api/2.1/unity-catalog/table-summaries", query=query, headers=JSON)
+            found = body if isinstance(body, dict) else {}
+            names.update(str(t.get("full_name")) for t in found.get("tables") or () if t.get("full_name"))
+            query["page_token"] = found.get("next_page_token")
+            if not query["page_token"]:
+                break
+        else:
+            more = True
+    return names, more
+
+
+def search_tables(*, settings: Settings, user: UserIdentity, text: str) -> NameList:
+    """Tables the user may read whose full name (catalog.schema.table) contains `text`, whatever its case, in
+    name order: at most SEARCH_RESULTS, from at most SEARCH_CATALOGS catalogs (`more` says a bound was met)."""
+    wanted = text.strip().lower() if isinstance(text, str) else ""
+    if len(wanted) > MAX_SEARCH_CHARS or not SEARCH_TEXT.fullmatch(wanted):
+        raise InvalidInput(
+            "Search with letters, digits, '_', '-' and dots (catalog.schema.table).",
+            technical_details={"field": "search", "max_chars": MAX_SEARCH_CHARS},
+        )
+    if not wanted.replace(".", ""):
+        return NameList([])
+    client = workspace.user_client(settings, user)
+    catalogs = _catalogs(client)
+    parts = wanted.split(".")
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="uc-search") as pool:
+        found = list(pool.map(lambda c: _summaries(client, c, parts), catalogs[:SEARCH_CATALOGS]))
+    names = sorted(n for names, _ in found for n in names if wanted in n.lower())
+    more = len(catalogs) > SEARCH_CATALOGS or any(m for _, m in found) or len(names) > SEARCH_RESULTS
+    return NameList(names[:SEARCH_RESULTS], more=more)

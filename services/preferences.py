@@ -21,6 +21,7 @@ from core.settings import Settings
 from services.lakebase import call_with_retries, lock_in_transaction, transaction
 from services.lakebase.schema import user_preferences
 from services.warehouse import Aggregation
+from services.warehouse.charts import ChartType
 
 log = logging.getLogger(__name__)
 MAX_VALUE_BYTES = 100 * 1024
@@ -44,7 +45,7 @@ class ThemeValue(_Strict):
 class ChartDefaults(_Strict):
     """The chart the Data page draws first."""
 
-    chart_type: Literal["bar", "line", "scatter"] = "bar"
+    chart_type: ChartType = "bar"  # what the Data page can draw
     aggregation: Aggregation = "count"  # what the warehouse service aggregates
 
 

@@ -238,7 +238,7 @@ def stopped_warehouse(
 def clean_lakebase(local_lakebase: LocalLakebase) -> LocalLakebase:
     """Empty app tables before the test."""
     with local_lakebase.admin_connection(local_lakebase.database) as admin:
-        admin.execute("TRUNCATE user_preferences, model_inference_logs RESTART IDENTITY")
+        admin.execute("TRUNCATE user_preferences, model_inference_logs, saved_views RESTART IDENTITY")
     return local_lakebase
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import requests
 
-from bench.journeys import GRID_OUTPUTS
+from bench.journeys import grid_request
 from core.settings import Settings
 from local_workspace.identities import Directory
 from local_workspace.lakebase import LocalLakebase
@@ -135,13 +135,8 @@ def test_cancel_through_one_instance_stops_the_query_another_runs(
     state = TableView.open("samples.nyctaxi.trips").to_store()
     dependencies = requests.get(instances.proxy.url + "/_dash-dependencies", timeout=30).json()
     cancel = next(d for d in dependencies if any(i["id"] == "data-cancel" for i in d["inputs"]))
-    grid_body = {
-        "output": ".." + "...".join(f"{i}.{p}" for i, p in GRID_OUTPUTS) + "..",
-        "outputs": [{"id": i, "property": p} for i, p in GRID_OUTPUTS],
-        "inputs": [{"id": "data-state", "property": "data", "value": state}],
-        "changedPropIds": ["data-state.data"],
-        "state": [],
-    }
+    grid_body = grid_request(0)  # the grid's first block, asked under the view's query token
+    grid_body["state"][0]["value"] = state
     grid: list[requests.Response] = []
     before = instances.requests_served("/_dash-update-component")
     started = time.monotonic()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Literal
 
 from flask import Response, jsonify, stream_with_context
@@ -73,7 +74,8 @@ class QueryBody(BaseModel):
 
 
 class QueryResultBody(RootModel[warehouse.QueryResult]):
-    """The seed's QueryResult, with the page's position and whether a next page exists."""
+    """The seed's QueryResult, with the page's position, whether a next page exists, and `total_count`: how
+    many rows the filters keep in all (a separate count(*) on the warehouse, cached a minute)."""
 
 
 class ExportQuery(BaseModel):
@@ -117,16 +119,21 @@ def list_tables(query: TablesQuery) -> Response:
 
 @unity_catalog_api.post("/query", summary="A page of a table", responses={200: QueryResultBody, **ERROR_RESPONSES})
 def query_table(body: QueryBody) -> Response:
-    """SELECT a page (limit/offset) of a table the user may read, filtered and sorted on the warehouse."""
+    """SELECT a page (limit/offset) of a table the user may read, filtered and sorted on the warehouse, and
+    how many rows the filters keep in all (`total_count`)."""
+    settings, user = app_settings(), current_user()
+    table, filters = warehouse.TableRef(body.catalog, body.schema_, body.table), to_filters(body.filters)
     result = warehouse.query_page(
-        settings=app_settings(),
-        user=current_user(),
-        table=warehouse.TableRef(body.catalog, body.schema_, body.table),
+        settings=settings,
+        user=user,
+        table=table,
         limit=body.limit,
         offset=body.offset,
-        filters=to_filters(body.filters),
+        filters=filters,
         sort=warehouse.Sort(body.sort.column, body.sort.direction) if body.sort else None,
     )
+    counted = warehouse.count_rows(settings=settings, user=user, table=table, filters=filters)
+    result = dataclasses.replace(result, total_count=counted.total)
     return jsonify(QueryResultBody(result).model_dump(mode="json"))
 
 

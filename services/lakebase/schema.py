@@ -62,3 +62,20 @@ running_queries = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 Index("ix_running_queries_created_at", running_queries.c.created_at)
+
+# Saved views of the Data page, per user: a name (unique per user, whatever its case) and the URL query string
+# that reopens the view. Checked here too, so no writer can store what the service would refuse.
+saved_views = Table(
+    "saved_views",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("user_id", String(320), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("table_name", String(767), nullable=False),
+    Column("query", String(4096), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("char_length(name) BETWEEN 1 AND 100", name="ck_saved_views_name"),
+)
+# The user's list, in name order; and one name per user, whatever its case.
+Index("uq_saved_views_user_name", saved_views.c.user_id, func.lower(saved_views.c.name), unique=True)

@@ -1,8 +1,10 @@
-"""Model Serving: the endpoints the app serves and their input columns (`endpoints`), what a caller may
-send them (`payloads`), and invocations within a deadline, each written to the user's history (`invoke`)."""
+"""Model Serving: the endpoints the app serves and their input columns (`endpoints`), how their columns and
+predictions read (`display`: labels, help, ranges, units), what a caller may send them (`payloads`), and
+invocations within a deadline, each written to the user's history (`invoke`)."""
 
 from __future__ import annotations
 
+from services.serving.display import COLUMNS, PREDICTIONS, ColumnText, column_text, formatted, prediction_text
 from services.serving.endpoints import (
     EndpointDetail,
     EndpointState,
@@ -13,6 +15,7 @@ from services.serving.endpoints import (
     get_endpoint,
     get_endpoint_detail,
     get_signature,
+    input_field,
     is_configured,
     list_endpoints,
     parse_signature,
@@ -44,6 +47,7 @@ from services.serving.payloads import (
 )
 
 __all__ = [
+    "COLUMNS",
     "MAX_ANSWER_DEPTH",
     "MAX_ATTEMPTS",
     "MAX_INPUT_DEPTH",
@@ -51,6 +55,8 @@ __all__ = [
     "MAX_TIMEOUT_SECONDS",
     "MIN_TIMEOUT_SECONDS",
     "PAYLOAD_FORMATS",
+    "PREDICTIONS",
+    "ColumnText",
     "EndpointDetail",
     "EndpointState",
     "FieldKind",
@@ -61,11 +67,14 @@ __all__ = [
     "PayloadFormat",
     "build_record",
     "check_values",
+    "column_text",
     "form_payload",
     "form_values",
+    "formatted",
     "get_endpoint",
     "get_endpoint_detail",
     "get_signature",
+    "input_field",
     "invoke",
     "is_configured",
     "json_safe_answer",
@@ -74,6 +83,7 @@ __all__ = [
     "parse_signature",
     "parse_timeout",
     "ping",
+    "prediction_text",
     "query_arguments",
     "served_endpoint",
     "validate_endpoint_name",

@@ -16,6 +16,7 @@ from core.errors import InvalidInput, NotFound
 from core.identity import UserIdentity
 from core.settings import Settings
 from services.errors import translated
+from services.serving import display
 from services.workspace import service_principal_client, user_client
 
 log = logging.getLogger(__name__)
@@ -47,12 +48,34 @@ class ModelEndpoint:
 
 @dataclass(frozen=True)
 class InputField:
-    """One column of a model's input signature."""
+    """One column of a model's input signature, and how it reads (services/serving/display.py): its label,
+    its help, its unit, and the range a value must be in."""
 
     name: str
     kind: FieldKind
     required: bool
     example: Any = None
+    label: str = ""
+    help: str = ""
+    unit: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+def input_field(name: str, kind: FieldKind, *, required: bool, example: Any = None) -> InputField:
+    """A signature's column with its label, help, unit and range from services/serving/display.py."""
+    text = display.column_text(name)
+    return InputField(
+        name=name,
+        kind=kind,
+        required=required,
+        example=example,
+        label=text.label or name,
+        help=display.field_help(text, kind, example),
+        unit=text.unit,
+        minimum=text.minimum,
+        maximum=text.maximum,
+    )
 
 
 @dataclass(frozen=True)
@@ -187,9 +210,9 @@ def parse_signature(document: dict[str, Any]) -> InputSignature | None:
     example_records = [r for r in examples if isinstance(r, dict)] if isinstance(examples, list) else []
     first = example_records[0] if example_records else {}
     fields = tuple(
-        InputField(
-            name=name,
-            kind=FIELD_KINDS.get(str((spec or {}).get("type")), "string"),
+        input_field(
+            name,
+            FIELD_KINDS.get(str((spec or {}).get("type")), "string"),
             required=name in required,
             example=first.get(name),
         )

@@ -15,6 +15,7 @@ from databricks.sdk.service.serving import DataframeSplitInput
 
 from core.errors import InvalidInput
 from core.limits import LONE_SURROGATE
+from services.serving import display
 from services.serving.endpoints import InputField
 
 PayloadFormat = Literal["dataframe_records", "dataframe_split", "instances", "inputs"]
@@ -218,20 +219,26 @@ def _typed(kind: str, value: Any) -> Any:
 
 
 def build_record(fields: Sequence[InputField], values: Sequence[Any]) -> dict[str, Any]:
-    """One model input record from form values, typed by the signature; InvalidInput names the fields to fix.
+    """One model input record from form values, typed by the signature and within each field's range;
+    InvalidInput names the fields to fix, by their labels.
 
     An empty value leaves its column out (the model's default), unless the column is required."""
     record: dict[str, Any] = {}
     problems = []
     for field, value in zip(fields, values, strict=False):
+        label = field.label or field.name
         if value is None or value == "":
             if field.required:
-                problems.append(f"{field.name} is required")
+                problems.append(f"{label} is required")
             continue
         try:
             record[field.name] = _typed(field.kind, value)
         except (TypeError, ValueError):
-            problems.append(f"{field.name} must be {'a whole number' if field.kind == 'integer' else 'a number'}")
+            problems.append(f"{label} must be {'a whole number' if field.kind == 'integer' else 'a number'}")
+            continue
+        limits = display.ColumnText(unit=field.unit, minimum=field.minimum, maximum=field.maximum)
+        if field.kind in ("number", "integer") and display.out_of_range(limits, record[field.name]):
+            problems.append(f"{label} must be {display.limits_words(limits)}")
     if problems:
         raise InvalidInput("Check the form: " + "; ".join(problems) + ".")
     return record

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -23,6 +25,9 @@ COLUMNS_TTL_SECONDS = 60
 MAX_CACHED_TABLES = 512
 # Rows read from the warehouse, and written as CSV, at a time: an export never holds all its rows.
 EXPORT_BATCH_ROWS = 1000
+# A row count is kept this long per user, table and filters, for at most this many of them (in this process).
+COUNT_TTL_SECONDS = 60
+MAX_CACHED_COUNTS = 2048
 
 
 @dataclass(frozen=True)
@@ -42,19 +47,8 @@ class QueryResult:
     offset: int
     has_next: bool
     error_message: str | None = None
-
-
-@dataclass(frozen=True)
-class ChartData:
-    """An aggregate per x value, computed on the warehouse."""
-
-    x: list[Any]
-    y: list[Any]
-    x_column: str
-    y_column: str | None
-    aggregation: str
-    sql_statement: str
-    execution_time_ms: int
+    # How many rows the filters keep in all (a separate count(*) on the warehouse); None when not counted.
+    total_count: int | None = None
 
 
 _columns_cache: dict[tuple[str, str], tuple[float, dict[str, str]]] = {}
@@ -147,41 +141,79 @@ def query_view(*, settings: Settings, user: UserIdentity, view: TableView) -> Qu
     )
 
 
-def aggregate(
-    *,
-    settings: Settings,
-    user: UserIdentity,
-    table: TableRef,
-    x: str,
-    y: str | None,
-    aggregation: str,
-    filters: Sequence[Filter] = (),
-) -> ChartData:
-    """AGG(y) per x value, computed on the warehouse (timestamps grouped by day), at most 1000 groups."""
+@dataclass(frozen=True)
+class RowCount:
+    """How many rows a table's filters keep, counted on the warehouse; `cached` when this process counted them
+    within COUNT_TTL_SECONDS (then `execution_time_ms` is the time the count took then)."""
+
+    total: int
+    execution_time_ms: int
+    cached: bool = False
+
+
+class _CountCache:
+    """Row counts by (user, statement, parameters), each for COUNT_TTL_SECONDS, the least recently used dropped
+    past MAX_CACHED_COUNTS. The analytics cache does not fit: it holds query files' results, keyed by query file
+    and parameters, with a Lakebase level shared between processes, which a count (one integer, cheap to
+    compute again) does not need; a per-user key keeps row filters apart, as what a user may see is theirs."""
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[tuple[str, str, str], tuple[float, RowCount]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, str]) -> RowCount | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or time.monotonic() - entry[0] >= COUNT_TTL_SECONDS:
+                self._entries.pop(key, None)
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
+
+    def put(self, key: tuple[str, str, str], count: RowCount) -> None:
+        with self._lock:
+            self._entries[key] = (time.monotonic(), count)
+            self._entries.move_to_end(key)
+            while len(self._entries) > MAX_CACHED_COUNTS:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+counts = _CountCache()
+
+
+def count_rows(*, settings: Settings, user: UserIdentity, table: TableRef, filters: Sequence[Filter] = ()) -> RowCount:
+    """How many rows of the table the filters keep: `SELECT count(*)` on the warehouse as the user (their row
+    filters apply), cached a minute per user, table and filters."""
     columns = table_columns(settings=settings, user=user, table=table)
-    statement, parameters = sql.select_aggregate(table, columns, x=x, y=y, aggregation=aggregation, filters=filters)
+    statement, parameters = sql.select_count(table, columns, filters=filters)
+    key = (user.user_id, statement, repr(sorted(parameters.items())))
+    cached = counts.get(key)
+    if cached is not None:
+        return RowCount(cached.total, cached.execution_time_ms, cached=True)
     started = time.perf_counter()
     _, rows = connections.run_query(
         settings=settings, user=user, statement=statement, parameters=parameters, details=table.details
     )
-    return ChartData(
-        x=[_value(r[0]) for r in rows],
-        y=[_value(r[1]) for r in rows],
-        x_column=x,
-        y_column=None if aggregation == "count" else y,
-        aggregation=aggregation,
-        sql_statement=statement,
-        execution_time_ms=_elapsed_ms(started),
-    )
+    counted = RowCount(int(rows[0][0]), _elapsed_ms(started))
+    counts.put(key, counted)
+    log.info("count rows", extra={"table": table.full_name, "duration_ms": counted.execution_time_ms})
+    return counted
 
 
-def aggregate_view(
-    *, settings: Settings, user: UserIdentity, view: TableView, x: str, y: str | None, aggregation: str
-) -> ChartData:
-    """AGG(y) per x value over the rows a TableView filters (all its pages)."""
-    return aggregate(
-        settings=settings, user=user, table=view.table_ref, x=x, y=y, aggregation=aggregation, filters=view.filters
-    )
+def counted_view(*, settings: Settings, user: UserIdentity, view: TableView) -> RowCount | None:
+    """The view's row count if this process counted it within COUNT_TTL_SECONDS, without asking the warehouse."""
+    columns = table_columns(settings=settings, user=user, table=view.table_ref)
+    statement, parameters = sql.select_count(view.table_ref, columns, filters=view.filters)
+    return counts.get((user.user_id, statement, repr(sorted(parameters.items()))))
+
+
+def count_view(*, settings: Settings, user: UserIdentity, view: TableView) -> RowCount:
+    """How many rows a TableView's filters keep (all its pages)."""
+    return count_rows(settings=settings, user=user, table=view.table_ref, filters=view.filters)
 
 
 def _csv_pieces(

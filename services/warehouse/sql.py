@@ -9,6 +9,7 @@ parameter, never part of the text.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -124,12 +125,21 @@ def column(name: str, columns: Columns) -> str:
     return quote_identifier(name)
 
 
+def _finite_decimal(value: Any) -> decimal.Decimal:
+    number = decimal.Decimal(str(value))
+    if not number.is_finite():
+        raise ValueError("not a finite number")
+    return number
+
+
 def typed_value(value: Any, column: str, kind: str) -> Any:
     """A filter value in the column's type, so comparisons are typed and the value is bound, not spliced."""
     try:
         if kind.startswith(INTEGERS):
             return int(str(value))
-        if kind.startswith(("double", "float", "decimal")):
+        if kind.startswith("decimal"):  # bound as DECIMAL: exact, as the column is
+            return _finite_decimal(value)
+        if kind.startswith(("double", "float")):
             return float(str(value))
         if kind.startswith("timestamp"):
             return dt.datetime.fromisoformat(str(value))
@@ -139,7 +149,7 @@ def typed_value(value: Any, column: str, kind: str) -> Any:
             if str(value).lower() not in ("true", "false"):
                 raise ValueError("not true or false")
             return str(value).lower() == "true"
-    except ValueError:
+    except (ValueError, decimal.InvalidOperation):
         raise InvalidInput(
             f"{str(value)[:80]!r} is not a valid {kind} for column {column!r}.",
             technical_details={"field": "value", "column": column, "type": kind},
@@ -231,35 +241,7 @@ def select_export(
     return f"{statement} LIMIT {max_rows}", parameters
 
 
-def select_aggregate(
-    table: TableRef,
-    columns: Columns,
-    *,
-    x: str,
-    y: str | None,
-    aggregation: str,
-    filters: Sequence[Filter] = (),
-) -> Statement:
-    """AGG(y) per x value as `x, value` (timestamps grouped by day), at most MAX_CHART_GROUPS groups."""
-    x_sql = column(x, columns)
-    if columns[x].startswith("timestamp"):
-        x_sql = f"date_trunc('DAY', {x_sql})"
-    if aggregation not in AGGREGATIONS:
-        raise InvalidInput(
-            f"Unknown aggregation {aggregation[:20]!r}.", technical_details={"allowed": list(AGGREGATIONS)}
-        )
-    if aggregation == "count":
-        value_sql = "count(*)"
-    elif y is None:
-        raise InvalidInput(f"{aggregation} needs a y column.", technical_details={"field": "y"})
-    else:
-        y_sql = column(y, columns)
-        if aggregation in ("sum", "avg") and not columns[y].startswith(NUMERIC):
-            raise InvalidInput(f"{aggregation} needs a numeric y column.", technical_details={"field": "y"})
-        value_sql = f"{aggregation}({y_sql})"
+def select_count(table: TableRef, columns: Columns, *, filters: Sequence[Filter] = ()) -> Statement:
+    """How many rows the filters keep (the same WHERE as a page's, its values bound), as `total`."""
     conditions, parameters = where(filters, columns)
-    statement = (
-        f"SELECT {x_sql} AS x, {value_sql} AS value FROM {table.quoted}{conditions} "  # noqa: S608
-        f"GROUP BY 1 ORDER BY 1 LIMIT {MAX_CHART_GROUPS}"
-    )
-    return statement, parameters
+    return f"SELECT count(*) AS total FROM {table.quoted}{conditions}", parameters  # noqa: S608

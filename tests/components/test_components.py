@@ -12,59 +12,36 @@ from components.charts import TEMPLATES, bar_chart, captioned, heatmap, line_cha
 from components.feedback import error_alert
 from components.filters_bar import filter_chips
 from components.identity import identity_card
-from components.navigation import navbar
 from components.status import status_card
 from core.identity import UserIdentity
 from services.status import IntegrationStatus
 from services.workspace import WorkspaceUser
-
-
-def _text(component: Any) -> str:
-    """All the text a component tree renders."""
-    if component is None:
-        return ""
-    if isinstance(component, (str, int, float)):
-        return str(component)
-    if isinstance(component, (list, tuple)):
-        return " ".join(_text(c) for c in component)
-    return _text(getattr(component, "children", None))
+from tests.component_text import text_of
 
 
 def test_status_card_says_the_state_in_words() -> None:
     up = status_card(IntegrationStatus("workspace", "Databricks workspace", "up", True, 12.4, "signed in"))
     down = status_card(IntegrationStatus("lakebase", "Lakebase", "down", False, None, "refused"))
-    assert "Reachable" in _text(up)
-    assert "12 ms" in _text(up)
-    assert "Unreachable" in _text(down)
-    assert "n/a" in _text(down)
+    assert "Reachable" in text_of(up)
+    assert "12 ms" in text_of(up)
+    assert "Unreachable" in text_of(down)
+    assert "n/a" in text_of(down)
 
 
 def test_identity_card_never_renders_the_token() -> None:
     user = UserIdentity("bob@example.com", "bob@example.com", "bob", "61@1", access_token="dapi-secret-bob-123")
     card = identity_card(user, WorkspaceUser("61", "bob@example.com", "Bob", ("bob@example.com",), ("analysts",), True))
-    text = _text(card)
+    text = text_of(card)
     assert "bob@example.com" in text
     assert "analysts" in text
     assert "dapi-secret-bob-123" not in str(card.to_plotly_json())
 
 
 def test_error_alert_shows_message_code_and_retry() -> None:
-    text = _text(error_alert({"error_code": "DATABASE_UNAVAILABLE", "message": "Database down.", "retry_after": 10}))
+    text = text_of(error_alert({"error_code": "DATABASE_UNAVAILABLE", "message": "Database down.", "retry_after": 10}))
     assert "Database down." in text
     assert "DATABASE_UNAVAILABLE" in text
     assert "10 s" in text
-
-
-def test_navbar_is_built_from_the_registry_in_order() -> None:
-    pages = [
-        {"name": "Data", "relative_path": "/data", "order": 1},
-        {"name": "Home", "relative_path": "/", "order": 0},
-        {"name": "Hidden", "relative_path": "/hidden", "order": 2, "nav": False},
-    ]
-    text = _text(navbar(pages, app_title="App", user_label="Alice"))
-    assert text.index("Home") < text.index("Data")
-    assert "Hidden" not in text
-    assert "Signed in as Alice" in text
 
 
 def _frame() -> Any:
@@ -122,15 +99,15 @@ def test_a_heatmap_is_a_matrix_with_empty_cells_for_missing_pairs() -> None:
 
 def test_a_captioned_figure_says_its_numbers_in_words() -> None:
     figure = captioned(bar_chart(_frame(), x="zip", y="trips"), "Three zips: 10001 with 30 trips.", graph_id="g")
-    assert "10001 with 30 trips" in _text(figure)
+    assert "10001 with 30 trips" in text_of(figure)
     assert figure.children[0].id == "g"
 
 
 def test_the_filters_bar_lists_chips_or_says_none_is_applied() -> None:
-    assert "None" in _text(filter_chips([]))
+    assert "None" in text_of(filter_chips([]))
     chips = filter_chips(trips.chip_labels({**trips.DEFAULT_FILTERS, "pickup_hour": 8, "pickup_zip": 10001}))
-    assert "Pickup hour: 08:00 to 08:59" in _text(chips)
-    assert "Pickup zip: 10001" in _text(chips)
+    assert "Pickup hour: 08:00 to 08:59" in text_of(chips)
+    assert "Pickup zip: 10001" in text_of(chips)
 
 
 def test_a_second_click_on_the_same_bar_removes_its_filter() -> None:

@@ -65,6 +65,8 @@ def test_no_input_makes_the_api_fail_or_answer_out_of_shape(
     # Every operation was reached, and the run saw both answers and refusals.
     assert set(statuses) == {operation.label for operation in operations}
     assert {"GET /api/queries", "POST /api/queries/{name}"} <= set(statuses)
+    views = {"GET /api/views", "POST /api/views", "GET /api/views/{view_id}", "PATCH /api/views/{view_id}"}
+    assert views | {"DELETE /api/views/{view_id}"} <= set(statuses)
     every = [status for answers in statuses.values() for status in answers]
     assert len(every) >= 5 * len(operations)
     assert any(s < 300 for s in every)

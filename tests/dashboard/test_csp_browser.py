@@ -31,10 +31,12 @@ def _home(browser: Any) -> None:
 
 
 def _data(browser: Any) -> None:
-    browser.wait_for_contains_text("#data-status", "Rows 1–100", timeout=20)
-    Select(browser.find_element("#data-chart-x")).select_by_visible_text("dropoff_zip")
-    click(browser, browser.find_element("#data-chart-draw"))
-    browser.wait_for_element("#data-chart .js-plotly-plot .main-svg", timeout=20)
+    browser.wait_for_element("#data-grid .ag-row[row-index='0'] .ag-cell[col-id='fare_amount']", timeout=20)
+    browser.wait_for_contains_text("#data-count", " rows · ", timeout=20)
+    click(browser, browser.find_element("#data-grid .ag-header-cell[col-id='fare_amount'] .ag-header-cell-label"))
+    Select(browser.find_element("#data-chart-group-by")).select_by_value("dropoff_zip")
+    click(browser, browser.find_element("#data-chart-run"))
+    browser.wait_for_element("#data-chart-figure .js-plotly-plot .main-svg", timeout=20)
 
 
 def _model_serving(browser: Any) -> None:
@@ -62,7 +64,7 @@ def _docs(browser: Any) -> None:
 
 PAGES: list[tuple[str, str, Callable[[Any], None]]] = [
     ("/", "#react-entry-point", _home),
-    ("/data", "#react-entry-point", _data),
+    ("/data?table=samples.nyctaxi.trips&sort=fare_amount.desc", "#react-entry-point", _data),
     ("/model-serving", "#react-entry-point", _model_serving),
     ("/fares", "#react-entry-point", _fares),
     ("/preferences", "#react-entry-point", _preferences),

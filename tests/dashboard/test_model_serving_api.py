@@ -35,6 +35,8 @@ def test_endpoints_follow_the_contract(client: FlaskClient, headers_for: Headers
 def test_endpoint_detail_carries_the_input_columns(client: FlaskClient, headers_for: Headers) -> None:
     detail = client.get("/api/model-serving/endpoints/taxi-fare", headers=headers_for()).get_json()
     assert [f["name"] for f in detail["input_fields"]] == list(TRIP)
+    hour = detail["input_fields"][1]
+    assert (hour["label"], hour["help"], hour["minimum"], hour["maximum"]) == ("Pickup hour", "0–23", 0, 23)
     assert detail["example_records"]
     assert client.get("/api/model-serving/endpoints/nope", headers=headers_for()).status_code == 404
 

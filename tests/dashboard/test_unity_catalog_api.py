@@ -75,6 +75,23 @@ def test_query_contract_and_paging(client: FlaskClient, headers_for: Headers) ->
     assert {r["pickup_zip"] for r in equality["rows"]} == {10042}
 
 
+def test_total_count_is_the_filtered_count_on_the_warehouse(
+    client: FlaskClient, headers_for: Headers, local_warehouse: Any
+) -> None:
+    filters = [{"column": "trip_distance", "operator": ">", "value": 10}]
+    body = _query(client, headers_for(), limit=5, filters=filters).get_json()
+    expected = local_warehouse.query("SELECT count(*) FROM samples.nyctaxi.trips WHERE trip_distance > 10")[0][0]
+    assert 0 < body["total_count"] == expected
+    assert body["row_count"] == 5
+    # Carol's row filter applies to the count too: the count is as the user, never shared between users.
+    carol = _query(client, headers_for("carol@example.com"), limit=1, filters=filters).get_json()
+    assert carol["total_count"] < expected
+    none = _query(client, headers_for(), filters=[{"column": "trip_distance", "operator": ">", "value": 10**6}])
+    assert none.get_json()["total_count"] == 0
+    schema = client.get("/openapi.json", headers=headers_for()).get_json()
+    assert "total_count" in json.dumps(schema)
+
+
 def test_browse_without_select_is_ec004_naming_the_table(client: FlaskClient, headers_for: Headers) -> None:
     response = _query(client, headers_for("bob@example.com"), schema="tpch", table="orders")
     assert response.status_code == 403

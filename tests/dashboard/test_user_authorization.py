@@ -16,8 +16,10 @@ from core.identity import UserIdentity
 from core.request_context import user_var
 from core.settings import Settings
 from dashboard import create_app
+from local_workspace.lakebase import LocalLakebase
 from local_workspace.serving import LocalServing
 from services.warehouse import TableView
+from tests.component_text import texts_of
 
 pytestmark = pytest.mark.usefixtures("clean_lakebase")
 Headers = Callable[..., dict[str, str]]
@@ -94,16 +96,6 @@ def as_user(server: flask.Flask) -> Callable[..., Any]:
     return run
 
 
-def _texts(component: Any) -> list[str]:
-    """Every string in a component tree, in order."""
-    if isinstance(component, str):
-        return [component]
-    if isinstance(component, list | tuple):
-        return [text for child in component for text in _texts(child)]
-    children = getattr(component, "children", None)
-    return _texts(children) if children is not None else []
-
-
 def _by_id(component: Any, wanted: str) -> Any:
     """The component with id `wanted` in a tree, or None."""
     if getattr(component, "id", None) == wanted:
@@ -117,23 +109,47 @@ def _by_id(component: Any, wanted: str) -> Any:
 def test_tokenless_bob_cannot_read_the_hidden_table_through_the_data_page(as_user: Callable[..., Any]) -> None:
     data = importlib.import_module("pages.data")
     state = TableView.open("samples.tpch.customer").to_store()
-    grid, status, *_ = as_user(TOKENLESS_BOB, lambda: data.show_page(state))
-    assert "(USER_AUTHORIZATION_REQUIRED)" in _texts(grid)
-    assert status == ""
-    details, *_ = as_user(TOKENLESS_BOB, lambda: data.show_table("customer", "samples", "tpch"))
-    assert "(USER_AUTHORIZATION_REQUIRED)" in _texts(details)
+    block = {"startRow": 0, "endRow": 100, "sortModel": [], "filterModel": {}}
+    rows, message, *_ = as_user(TOKENLESS_BOB, lambda: data.rows(block, state, None))
+    assert rows["rowData"] == []
+    assert "(USER_AUTHORIZATION_REQUIRED)" in texts_of(message)
+    page = as_user(TOKENLESS_BOB, lambda: data.layout(table="samples.tpch.customer"))
+    assert "(USER_AUTHORIZATION_REQUIRED)" in texts_of(page)
+    assert "c_phone" not in texts_of(page)  # not a column of the hidden table is shown
 
 
 def test_home_says_who_acts_for_the_user(as_user: Callable[..., Any], fallback_server: flask.Flask) -> None:
     home = importlib.import_module("pages.home")
     alice = as_user(ALICE, lambda: home.show_user(None))
-    assert _texts(_by_id(alice, "home-user-obo")) == ["Yes, with your forwarded token"]
+    assert texts_of(_by_id(alice, "home-user-obo")) == ["Yes, with your forwarded token"]
 
     refused = as_user(TOKENLESS_BOB, lambda: home.show_user(None))
-    assert _texts(_by_id(refused, "home-user-obo")) == [OBO_REFUSED]
-    assert "(USER_AUTHORIZATION_REQUIRED)" in _texts(refused)
+    assert texts_of(_by_id(refused, "home-user-obo")) == [OBO_REFUSED]
+    assert "(USER_AUTHORIZATION_REQUIRED)" in texts_of(refused)
 
     fallback = as_user(TOKENLESS_BOB, lambda: home.show_user(None), on=fallback_server)
-    assert _texts(_by_id(fallback, "home-user-obo")) == [OBO_APP]
+    assert texts_of(_by_id(fallback, "home-user-obo")) == [OBO_APP]
     assert _by_id(fallback, "home-user-display-name") is None  # the workspace was not asked as the app
-    assert not [text for text in _texts(fallback) if "USER_AUTHORIZATION_REQUIRED" in text]
+    assert not [text for text in texts_of(fallback) if "USER_AUTHORIZATION_REQUIRED" in text]
+
+
+def test_saved_views_stay_their_owners_with_or_without_a_token(
+    client: FlaskClient, headers_for: Headers, as_user: Callable[..., Any], local_lakebase: LocalLakebase
+) -> None:
+    """Saved views live in Lakebase (the app's own connection), so a tokenless user still has their own, and
+    never anyone else's: through the REST API and through the Data page's sidebar."""
+    with local_lakebase.admin_connection(local_lakebase.database) as admin:
+        admin.execute("TRUNCATE saved_views RESTART IDENTITY")
+    view = {"name": "Alice's trips", "table": "samples.nyctaxi.trips", "query": "table=samples.nyctaxi.trips"}
+    alices = client.post("/api/views", json=view, headers=headers_for()).get_json()["id"]
+    for bob in (headers_for("bob@example.com"), headers_for("bob@example.com", with_token=False)):
+        assert client.get("/api/views", headers=bob).get_json() == []
+        for method, extra in (("get", {}), ("patch", {"json": {"name": "Bob's"}}), ("delete", {})):
+            answer = getattr(client, method)(f"/api/views/{alices}", headers=bob, **extra)
+            assert (answer.status_code, answer.get_json()["error_code"]) == (404, "NOT_FOUND")
+    sidebar = importlib.import_module("pages.data_sidebar")
+    _, listed = as_user(TOKENLESS_BOB, lambda: sidebar.show_favorites_and_views(True))
+    assert "Alice's trips" not in texts_of(listed)
+    # The catalog tree is Unity Catalog's, as the user: refused without the token.
+    assert "(USER_AUTHORIZATION_REQUIRED)" in texts_of(as_user(TOKENLESS_BOB, lambda: sidebar.show_catalogs(True)))
+    assert client.get(f"/api/views/{alices}", headers=headers_for()).get_json()["name"] == "Alice's trips"

@@ -66,21 +66,27 @@ def home(browser: Any, proxy: RunningServer) -> None:
     browser.wait_for_element('[data-integration="lakebase"][data-state="up"]', timeout=20)
 
 
-def data_with_chart(browser: Any, proxy: RunningServer) -> None:
-    open_page(browser, proxy, "/data")
-    browser.wait_for_contains_text("#data-status", "Rows 1–100", timeout=20)
-    Select(browser.find_element("#data-chart-x")).select_by_visible_text("dropoff_zip")
-    Select(browser.find_element("#data-chart-aggregation")).select_by_visible_text("count")
-    click(browser, browser.find_element("#data-chart-draw"))
-    browser.wait_for_element("#data-chart .js-plotly-plot", timeout=20)
+def data_grid_and_chart(browser: Any, proxy: RunningServer) -> None:
+    """The grid with its rows, sorted by a header, and a chart drawn below it."""
+    open_page(browser, proxy, "/data?table=samples.nyctaxi.trips&sort=fare_amount.desc")
+    waiting(browser, 20).until(lambda _: " rows · " in browser.find_element("#data-count").text)
+    browser.wait_for_element("#data-grid .ag-center-cols-container .ag-row[row-index='0'] .ag-cell", timeout=20)
+    Select(browser.find_element("#data-chart-group-by")).select_by_value("dropoff_zip")
+    click(browser, browser.find_element("#data-chart-run"))
+    browser.wait_for_element("#data-chart-figure .js-plotly-plot", timeout=20)
 
 
-def data_with_error_banner(browser: Any, proxy: RunningServer) -> None:
+def data_without_access(browser: Any, proxy: RunningServer) -> None:
+    """Bob on a table he may see but not read: the owner, the privileges, the copy button, Details open."""
     switch_user(browser, proxy, "bob@example.com")
-    open_page(browser, proxy, "/data")
-    browser.wait_for_contains_text("#data-status", "Rows 1–100", timeout=20)
-    Select(browser.find_element("#data-schema")).select_by_visible_text("tpch")
-    browser.wait_for_contains_text("#data-grid", "CATALOG_PERMISSION_DENIED", timeout=15)
+    open_page(browser, proxy, "/data?table=samples.tpch.orders")
+    notice = browser.wait_for_element("#data-grid-box .access-denied", timeout=20)
+    click(browser, notice.find_element("css selector", "summary"))
+
+
+def data_broken_link(browser: Any, proxy: RunningServer) -> None:
+    open_page(browser, proxy, "/data?table=samples.nyctaxi.trips&filter=fare_amount.between.1")
+    browser.wait_for_contains_text("#data-link-error", "INVALID_INPUT", timeout=20)
 
 
 def serving_with_result_and_history(browser: Any, proxy: RunningServer) -> None:
@@ -135,8 +141,9 @@ def fare_by_hour(browser: Any, proxy: RunningServer) -> None:
 # Each state a user opens, and the page it is on.
 STATES: dict[str, tuple[str, Callable[[Any, RunningServer], None]]] = {
     "home": ("/", home),
-    "data-grid-and-chart": ("/data", data_with_chart),
-    "data-error-banner": ("/data", data_with_error_banner),
+    "data-grid-and-chart": ("/data", data_grid_and_chart),
+    "data-without-access": ("/data", data_without_access),
+    "data-broken-link": ("/data", data_broken_link),
     "serving-result-and-history": ("/model-serving", serving_with_result_and_history),
     "serving-error": ("/model-serving", serving_with_error),
     "preferences": ("/preferences", preferences),

@@ -62,19 +62,19 @@ def slow_warehouse(
 def test_the_data_grid_shows_its_skeleton_while_a_page_loads(
     page_as: Callable[..., Any], slow_warehouse: Callable[[float], None]
 ) -> None:
-    browser = page_as("/data")
-    browser.wait_for_contains_text("#data-status", "Rows 1–100", timeout=20)
-    before = browser.driver.execute_script(AREA_HEIGHT_JS, "#data-grid")
+    browser = page_as("/data?table=samples.nyctaxi.trips")
+    browser.wait_for_element("#data-grid .ag-row[row-index='0'] .ag-cell[col-id='fare_amount']", timeout=20)
+    before = browser.driver.execute_script(AREA_HEIGHT_JS, "#data-grid-box")
     slow_warehouse(4.0)
-    click(browser, browser.find_element("#data-next"))
+    click(browser, browser.find_element("#data-grid .ag-paging-button[aria-label='Next Page']"))
     shown = _wait_skeleton(browser, "main")
     assert (shown["kind"], shown["busy"], shown["hidden"]) == ("grid", "true", "true")
     assert shown["text"] == "Loading the rows…"  # the visually hidden status, the shapes say nothing
-    during = browser.driver.execute_script(AREA_HEIGHT_JS, "#data-grid")
+    during = browser.driver.execute_script(AREA_HEIGHT_JS, "#data-grid-box")
     assert browser.find_element("#data-cancel").is_displayed()  # the running notice sits over the skeleton
-    browser.wait_for_contains_text("#data-status", "Rows 101–200", timeout=20)
-    waiting(browser, 5).until(lambda _: _skeleton(browser, "main") is None)
-    after = browser.driver.execute_script(AREA_HEIGHT_JS, "#data-grid")
+    browser.wait_for_contains_text("#data-grid .ag-paging-panel", "Page 2 of", timeout=20)
+    waiting(browser, 10).until(lambda _: _skeleton(browser, "main") is None)
+    after = browser.driver.execute_script(AREA_HEIGHT_JS, "#data-grid-box")
     print(f"data grid area height: before {before}, loading {during}, after {after}")
     assert max(abs(during - after), abs(before - after)) <= TOLERANCE_PX
 

@@ -45,9 +45,13 @@ def test_migrations_upgrade_from_empty_downgrade_and_upgrade_again(
     assert {"user_preferences", "model_inference_logs", "alembic_version"} <= _tables(local_lakebase)
     upgrade_to_head(settings)  # a second upgrade is a no-op
     with local_lakebase.admin_connection(local_lakebase.database) as admin:
-        assert admin.execute("SELECT version_num FROM alembic_version").fetchone() == ("0004",)
+        assert admin.execute("SELECT version_num FROM alembic_version").fetchone() == ("0005",)
         indexes = {r[0] for r in admin.execute("SELECT indexname FROM pg_indexes WHERE tablename LIKE '%%_%%'")}
-    assert {"ix_user_preferences_user_id", "ix_model_inference_logs_user_created"} <= indexes
+    assert {
+        "ix_user_preferences_user_id",
+        "ix_model_inference_logs_user_created",
+        "uq_saved_views_user_name",
+    } <= indexes
 
 
 def test_alembic_cli_from_several_processes_at_once_does_not_race(

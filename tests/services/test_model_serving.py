@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import duckdb
 import mlflow.pyfunc
 import pandas as pd
 import pytest
@@ -323,6 +324,31 @@ def test_signature_gives_typed_columns_in_order_with_the_input_example(settings:
     iris = model_serving.get_signature(settings=settings, user=ALICE, name="iris-species")
     assert iris is not None
     assert [f.name for f in iris.fields] == IRIS
+
+
+def test_signature_columns_read_as_people_read_them(settings: Settings) -> None:
+    signature = model_serving.get_signature(settings=settings, user=ALICE, name="taxi-fare")
+    assert signature is not None
+    assert [(f.label, f.help) for f in signature.fields] == [
+        ("Trip distance", "0 mi or more"),
+        ("Pickup hour", "0–23"),
+        ("Pickup ZIP code", f"5-digit ZIP code, e.g. {signature.example_records[0]['pickup_zip']}"),
+        ("Drop-off ZIP code", f"5-digit ZIP code, e.g. {signature.example_records[0]['dropoff_zip']}"),
+    ]
+
+
+def test_the_taxi_ranges_are_those_of_the_sample_data(local_warehouse: LocalWarehouse) -> None:
+    with duckdb.connect(str(local_warehouse.catalog.database), read_only=True) as db:
+        row = db.execute(
+            "SELECT min(hour(tpep_pickup_datetime)), max(hour(tpep_pickup_datetime)), min(trip_distance)"
+            " FROM nyctaxi.trips"
+        ).fetchone()
+    assert row is not None
+    hour = model_serving.COLUMNS["pickup_hour"]
+    assert (hour.minimum, hour.maximum) == (row[0], row[1])
+    distance = model_serving.COLUMNS["trip_distance"].minimum
+    assert distance is not None
+    assert distance <= row[2]
 
 
 def _nested(depth: int) -> Any:

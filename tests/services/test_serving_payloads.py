@@ -1,5 +1,6 @@
 """What a caller sends a model, checked without any service: a record built from a form by the model's
-signature, JSON text typed by a user, the payload's shape and a timeout typed into a form."""
+signature (within each field's range), JSON text typed by a user, the payload's shape, a timeout typed into a
+form, and how columns and predictions read (labels, help, units, decimals)."""
 
 from __future__ import annotations
 
@@ -11,15 +12,21 @@ from databricks.sdk.service.serving import DataframeSplitInput
 
 from core.errors import InvalidInput
 from services.serving import (
+    COLUMNS,
     MAX_INPUT_DEPTH,
+    ColumnText,
     InputField,
     build_record,
     check_values,
+    column_text,
     form_payload,
     form_values,
+    formatted,
+    input_field,
     json_safe_answer,
     parse_payload_json,
     parse_timeout,
+    prediction_text,
     query_arguments,
 )
 
@@ -215,3 +222,63 @@ def test_an_answer_json_cannot_carry_becomes_null_and_says_where() -> None:
 def test_an_ordinary_answer_is_unchanged() -> None:
     answer = {"predictions": [1.5, "setosa", None, True, [1, 2]]}
     assert json_safe_answer(answer) == (answer, [])
+
+
+HOUR = InputField(name="pickup_hour", kind="integer", required=True, label="Pickup hour", minimum=0, maximum=23)
+LENGTH = input_field("sepal_length", "number", required=True)
+
+
+@pytest.mark.parametrize(("value", "accepted"), [("0", True), ("23", True), ("24", False), ("-1", False)])
+def test_a_value_outside_its_range_is_refused_by_its_label(value: str, accepted: bool) -> None:
+    if accepted:
+        assert build_record([HOUR], [value]) == {"pickup_hour": int(value)}
+        return
+    with pytest.raises(InvalidInput) as raised:
+        build_record([HOUR], [value])
+    assert raised.value.message == "Check the form: Pickup hour must be 0–23."
+
+
+def test_the_range_seen_in_training_is_said_but_not_enforced() -> None:
+    assert LENGTH.help == "4.3–7.9 cm in the training data"
+    assert build_record([LENGTH], ["9.5"]) == {"sepal_length": 9.5}  # bigger than any flower seen: still sent
+    with pytest.raises(InvalidInput, match="Sepal length must be 0 cm or more"):
+        build_record([LENGTH], ["-1"])
+
+
+def test_a_listed_column_reads_as_display_says_and_another_by_its_name_type_and_example() -> None:
+    hour = input_field("pickup_hour", "integer", required=True, example=0)
+    assert (hour.label, hour.help, hour.minimum, hour.maximum) == ("Pickup hour", "0–23", 0, 23)
+    tip = input_field("tip_amount", "number", required=False, example=1.5)
+    assert (tip.label, tip.help, tip.unit, tip.minimum) == ("Tip amount", "Number, e.g. 1.5", None, None)
+    assert input_field("passengerCount", "integer", required=True).label == "Passenger count"
+
+
+@pytest.mark.parametrize(
+    ("value", "text", "shown"),
+    [
+        (12.345678901234567, prediction_text("taxi-fare"), "$12.35"),
+        (-3.0, prediction_text("taxi-fare"), "-$3.00"),
+        (1234.5, prediction_text("taxi-fare"), "$1,234.50"),
+        (12.345678901234567, prediction_text("an-endpoint-not-listed"), "12.35"),
+        (0.000123456789, prediction_text("an-endpoint-not-listed"), "0.0001235"),
+        ("setosa", prediction_text("iris-species"), "setosa"),
+        (7.5, column_text("trip_distance"), "7.5 mi"),
+        (10001, column_text("pickup_zip"), "10001"),
+        (None, column_text("pickup_zip"), "null"),
+    ],
+)
+def test_values_read_with_their_unit_and_decimals(value: Any, text: ColumnText, shown: str) -> None:
+    assert formatted(value, text) == shown
+
+
+def test_labels_of_predictions_come_from_the_endpoint() -> None:
+    assert prediction_text("taxi-fare").label == "Predicted fare"
+    assert prediction_text("an-endpoint-not-listed").label == "Prediction"
+
+
+def test_the_iris_ranges_are_those_of_the_data_the_model_learned_from() -> None:
+    from sklearn.datasets import load_iris
+
+    data = load_iris(as_frame=True).data.rename(columns=lambda c: c.replace(" (cm)", "").replace(" ", "_"))
+    for name in data.columns:
+        assert COLUMNS[name].seen == (data[name].min(), data[name].max()), name

@@ -18,7 +18,7 @@ from core.limits import MAX_OFFSET
 from core.settings import Settings
 from local_workspace.warehouse import LocalWarehouse
 from services import warehouse
-from services.warehouse import Filter, Sort, TableRef, connections
+from services.warehouse import Filter, Sort, TableRef, TableView, connections
 
 TRIPS = TableRef("samples", "nyctaxi", "trips")
 
@@ -97,6 +97,15 @@ def test_each_filter_operator(
     result = warehouse.query_page(settings=settings, user=ALICE, table=TRIPS, limit=1000, filters=[item])
     expected = duck(local_warehouse, f"SELECT count(*) FROM samples.nyctaxi.trips WHERE {where}", params)[0][0]
     assert result.row_count == min(expected, 1000)
+
+
+@pytest.mark.parametrize("value", ["172000.50", "172000.49", 0, -1])
+def test_a_decimal_filter_compares_exactly(settings: Settings, local_warehouse: LocalWarehouse, value: Any) -> None:
+    # Bound as a DECIMAL (exact, as the column is); 0 is a value, not "no value".
+    view = TableView.open("samples.tpch.orders").with_filter("o_totalprice", ">=", value)
+    result = warehouse.count_view(settings=settings, user=ALICE, view=view)
+    sql = "SELECT count(*) FROM samples.tpch.orders WHERE o_totalprice >= CAST(? AS DECIMAL(18,2))"
+    assert result.total == duck(local_warehouse, sql, [str(value)])[0][0]
 
 
 def test_filter_values_with_quotes_are_bound_not_spliced(settings: Settings) -> None:
@@ -197,29 +206,6 @@ def test_connections_are_reused_per_user_never_across(settings: Settings) -> Non
     assert warehouse._cache.opened == opened + 1
     warehouse.query_page(settings=settings, user=BOB, table=TRIPS, limit=1)
     assert warehouse._cache.opened == opened + 2
-
-
-def test_aggregate_runs_on_the_warehouse(settings: Settings, local_warehouse: LocalWarehouse) -> None:
-    chart = warehouse.aggregate(
-        settings=settings,
-        user=ALICE,
-        table=TRIPS,
-        x="pickup_zip",
-        y="fare_amount",
-        aggregation="avg",
-        filters=[Filter("pickup_zip", "<", "10010")],
-    )
-    truth = duck(
-        local_warehouse,
-        "SELECT pickup_zip, avg(fare_amount) FROM samples.nyctaxi.trips WHERE pickup_zip < 10010 GROUP BY 1 ORDER BY 1",
-    )
-    assert chart.x == [row[0] for row in truth]
-    assert chart.y == pytest.approx([row[1] for row in truth])
-    daily = warehouse.aggregate(
-        settings=settings, user=ALICE, table=TRIPS, x="tpep_pickup_datetime", y=None, aggregation="count"
-    )
-    assert sum(daily.y) == 20000
-    assert len(daily.x) == 60
 
 
 def test_export_csv_streams_the_filtered_query(settings: Settings, local_warehouse: LocalWarehouse) -> None:
@@ -346,3 +332,32 @@ def test_tokenless_users_with_the_fallback_cannot_cancel_each_others_queries(
     worker.join(timeout=10)
     assert isinstance(outcome[0], warehouse.QueryCancelled)
     assert time.monotonic() - started < 4
+
+
+def test_a_count_equals_duckdb_is_cached_per_user_and_never_shared(
+    settings: Settings, local_warehouse: LocalWarehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warehouse.queries.counts.clear()
+    filters = [Filter("trip_distance", ">", "10")]
+    (expected,) = duck(local_warehouse, "SELECT count(*) FROM samples.nyctaxi.trips WHERE trip_distance > 10")[0]
+    first = warehouse.count_rows(settings=settings, user=ALICE, table=TRIPS, filters=filters)
+    assert (first.total, first.cached) == (expected, False)
+    statements: list[str] = []
+    real = connections.run_query
+
+    def counting(**kw: Any) -> Any:
+        statements.append(kw["statement"])
+        return real(**kw)
+
+    monkeypatch.setattr(connections, "run_query", counting)
+    again = warehouse.count_rows(settings=settings, user=ALICE, table=TRIPS, filters=filters)
+    assert (again.total, again.cached, statements) == (expected, True, [])  # from the cache: no statement
+    carol = user("carol@example.com", "dapi-local-carol-0003")
+    hers = warehouse.count_rows(settings=settings, user=carol, table=TRIPS, filters=filters)
+    assert statements  # her own count, as her (her row filter applies)
+    assert hers.total < expected
+    other = warehouse.count_rows(
+        settings=settings, user=ALICE, table=TRIPS, filters=[Filter("trip_distance", ">", "20")]
+    )
+    assert other.total < expected
+    assert not other.cached

@@ -21,6 +21,7 @@ from core.settings import Settings
 from local_workspace.warehouse import LocalWarehouse
 from services import warehouse
 from services.warehouse import APP_IDENTITY, Filter, Sort, TableRef, connect, sql
+from services.warehouse.charts import ChartSettings, chart_statement
 from services.warehouse.sql import Page, quote_identifier
 
 HOSTILE = "trip_distance`FROM`samples`.`nyctaxi`.`trips`--"
@@ -37,9 +38,14 @@ def read(statement: str) -> tuple[list[str], list[str]]:
     parsed = [s for s in sqlglot.parse(statement, read="databricks") if s is not None]
     assert len(parsed) == 1
     tree = parsed[0]
-    assert isinstance(tree, exp.Select)
-    tables = [".".join(p for p in (t.catalog, t.db, t.name) if p) for t in tree.find_all(exp.Table)]
-    names = [c.name if (c := next(e.find_all(exp.Column), None)) else e.sql() for e in tree.expressions]
+    assert isinstance(tree, exp.Query)  # a SELECT, or the chart's WITH ... SELECT ... UNION ALL SELECT
+    ctes = {cte.alias for cte in tree.find_all(exp.CTE)}
+    tables = [
+        ".".join(p for p in (t.catalog, t.db, t.name) if p)
+        for t in tree.find_all(exp.Table)
+        if t.catalog or t.name not in ctes
+    ]
+    names = [c.name if (c := next(e.find_all(exp.Column), None)) else e.sql() for e in tree.selects]
     return tables, names
 
 
@@ -51,8 +57,8 @@ def statements(columns: dict[str, str], name: str) -> dict[str, str]:
         "tie-break": sql.select_page(TABLE, columns, page=page, sort=Sort("id", "desc"))[0],
         "export": sql.select_export(TABLE, columns, sort=Sort(name), max_rows=5)[0],
         "export as text": sql.select_export(TABLE, columns, sort=Sort(name), as_text=True)[0],
-        "chart x": sql.select_aggregate(TABLE, columns, x=name, y=None, aggregation="count")[0],
-        "chart y": sql.select_aggregate(TABLE, columns, x="id", y=name, aggregation="max", filters=[])[0],
+        "chart x": chart_statement(TABLE, columns, ChartSettings(x=name))[0],
+        "chart y": chart_statement(TABLE, columns, ChartSettings(x="id", y=name, aggregation="max"))[0],
     }
 
 

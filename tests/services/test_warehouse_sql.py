@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from core.errors import InvalidInput
+from services.warehouse.charts import ChartSettings, chart_statement
 from services.warehouse.sql import (
-    MAX_CHART_GROUPS,
     MAX_FILTERS,
     OPERATORS,
     Filter,
@@ -18,7 +18,7 @@ from services.warehouse.sql import (
     TableRef,
     order_by,
     quote_identifier,
-    select_aggregate,
+    select_count,
     select_export,
     select_page,
     typed_value,
@@ -168,8 +168,8 @@ def test_a_hostile_column_name_from_the_catalog_is_quoted_safely() -> None:
         f"ORDER BY {quoted} ASC, `id` ASC LIMIT 2 OFFSET 0"
     )
     assert parameters == {"p0": "v"}
-    chart, _ = select_aggregate(TRIPS, columns, x=hostile, y=None, aggregation="count")
-    assert chart.startswith(f"SELECT {quoted} AS x, count(*) AS value FROM")
+    chart, _, _ = chart_statement(TRIPS, columns, ChartSettings(x=hostile))
+    assert f"SELECT {quoted} AS x, count(*) AS value\n" in chart
 
 
 def test_a_column_the_table_lacks_is_refused_even_when_it_looks_quoted() -> None:
@@ -188,44 +188,14 @@ def test_export_has_the_page_s_shape_with_a_row_cap() -> None:
         select_export(TRIPS, COLUMNS, max_rows=0)
 
 
-@pytest.mark.parametrize(
-    ("aggregation", "y", "value"),
-    [
-        ("count", None, "count(*)"),
-        ("count", "fare_amount", "count(*)"),
-        ("sum", "fare_amount", "sum(`fare_amount`)"),
-        ("avg", "trip_distance", "avg(`trip_distance`)"),
-        ("min", "note", "min(`note`)"),
-        ("max", "day", "max(`day`)"),
-    ],
-)
-def test_each_aggregation(aggregation: str, y: str | None, value: str) -> None:
-    statement, parameters = select_aggregate(
-        TRIPS, COLUMNS, x="pickup_zip", y=y, aggregation=aggregation, filters=[Filter("pickup_zip", "<", "10010")]
-    )
+def test_a_count_has_the_page_s_filters_bound_and_no_order_or_limit() -> None:
+    filters = [Filter("trip_distance", ">", "10"), Filter("note", "contains", "x'; DROP")]
+    statement, parameters = select_count(TRIPS, COLUMNS, filters=filters)
     assert statement == (
-        f"SELECT `pickup_zip` AS x, {value} AS value FROM `samples`.`nyctaxi`.`trips` "
-        "WHERE `pickup_zip` < :p0 "
-        f"GROUP BY 1 ORDER BY 1 LIMIT {MAX_CHART_GROUPS}"
+        "SELECT count(*) AS total FROM `samples`.`nyctaxi`.`trips` WHERE `trip_distance` > :p0"
+        " AND instr(CAST(`note` AS STRING), :p1) > 0"
     )
-    assert parameters == {"p0": 10010}
-
-
-def test_timestamps_are_grouped_by_day() -> None:
-    statement, _ = select_aggregate(TRIPS, COLUMNS, x="tpep_pickup_datetime", y=None, aggregation="count")
-    assert statement.startswith("SELECT date_trunc('DAY', `tpep_pickup_datetime`) AS x, count(*) AS value")
-
-
-@pytest.mark.parametrize(
-    ("x", "y", "aggregation", "message"),
-    [
-        ("pickup_zip", "fare_amount", "median", "Unknown aggregation"),
-        ("pickup_zip", None, "sum", "needs a y column"),
-        ("pickup_zip", "note", "avg", "numeric"),
-        ("pickup_zip", "missing", "max", "no column"),
-        ("missing", None, "count", "no column"),
-    ],
-)
-def test_invalid_aggregates_are_refused(x: str, y: str | None, aggregation: str, message: str) -> None:
-    with pytest.raises(InvalidInput, match=message):
-        select_aggregate(TRIPS, COLUMNS, x=x, y=y, aggregation=aggregation)
+    assert parameters == {"p0": 10.0, "p1": "x'; DROP"}
+    assert select_count(TRIPS, COLUMNS) == ("SELECT count(*) AS total FROM `samples`.`nyctaxi`.`trips`", {})
+    with pytest.raises(InvalidInput):
+        select_count(TRIPS, COLUMNS, filters=[Filter("nope", "=", "1")])

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 
 from core.errors import InvalidInput
 from core.limits import MAX_OFFSET
 from services.warehouse.sql import Filter, Sort, TableRef
-from services.warehouse.views import TableView, page_size_of, preselect
+from services.warehouse.views import TableView, from_query, page_size_of, preselect, to_query, view_key
 
 TRIPS = "samples.nyctaxi.trips"
 
@@ -192,3 +193,74 @@ def test_a_tampered_page_size_is_refused(value: Any) -> None:
     with pytest.raises(InvalidInput) as refused:
         page_size_of(value)
     assert refused.value.technical_details["field"] == "page_size"
+
+
+def _parsed(query: str) -> dict[str, Any]:
+    """A query string as Dash pages hands it to layout(**query): one value, or a list for a repeated key."""
+    return {k: v[0] if len(v) == 1 else v for k, v in parse_qs(query, keep_blank_values=True).items()}
+
+
+def test_a_view_and_its_chart_go_into_a_readable_query_string_and_come_back() -> None:
+    view = TableView(
+        TRIPS,
+        limit=25,
+        filters=(
+            Filter("trip_distance", ">", "10"),
+            Filter("odd.na`me", "contains", "a.b&c=d"),
+            Filter("x", "is_null"),
+        ),
+        sort=Sort("fare_amount", "desc"),
+    )
+    chart = {"x": "pickup_zip", "y": "fare_amount", "aggregation": "avg", "chart_type": "bar", "top_n": 20}
+    query = to_query(view, chart)
+    assert query.startswith(f"table={TRIPS}&size=25&sort=fare_amount.desc&filter=trip_distance.gt.10&")
+    back, chart_back = from_query(_parsed(query))
+    assert back is not None
+    assert (back.table, back.limit, back.filters, back.sort) == (view.table, 25, view.filters, view.sort)
+    assert chart_back == chart
+    assert to_query(back, chart_back) == query
+    assert from_query({}) == (None, None)
+    assert to_query(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("table=samples.nyctaxi", "table"),
+        ("table=samples.nyctaxi.trips&table=samples.tpch.orders", "table"),
+        ("table=a.b.c%3BDROP", "table"),
+        ("table=samples.nyctaxi.trips&size=0", "page_size"),
+        ("table=samples.nyctaxi.trips&size=abc", "page_size"),
+        ("table=samples.nyctaxi.trips&sort=fare_amount", "sort"),
+        ("table=samples.nyctaxi.trips&sort=fare_amount.up", "sort"),
+        ("table=samples.nyctaxi.trips&filter=fare_amount.like.1", "filter"),
+        ("table=samples.nyctaxi.trips&filter=%60open.eq.1", "filter"),
+        ("table=samples.nyctaxi.trips&" + "&".join(["filter=a.eq.1"] * 21), "filter"),
+        ("table=samples.nyctaxi.trips&chart=%5B1%5D", "chart"),
+        ("table=samples.nyctaxi.trips&chart=%7Bnot%20json", "chart"),
+        ("table=samples.nyctaxi.trips&chart=" + "x" * 3000, "chart"),
+    ],
+)
+def test_a_broken_or_hostile_link_is_invalid_input_naming_the_field(query: str, field: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        from_query(_parsed(query))
+    assert refused.value.technical_details["field"] == field
+
+
+def test_a_block_of_rows_keeps_the_token_and_takes_the_grid_s_sort() -> None:
+    view = TableView(TRIPS, limit=100, sort=Sort("pickup_zip", "asc"))
+    block = view.for_rows(200, 300, [{"colId": "fare_amount", "sort": "desc"}])
+    assert (block.offset, block.limit, block.sort, block.token) == (200, 100, Sort("fare_amount", "desc"), view.token)
+    assert view.for_rows(0, 100).sort == view.sort  # no sort model: the view's own
+    assert view.for_rows(0, 100, []).sort is None  # an empty one: the grid was unsorted
+    for start, end in ((-1, 10), (10, 10), (0, 1001), (True, 5)):
+        with pytest.raises(InvalidInput):
+            view.for_rows(start, end)
+
+
+def test_the_grid_s_key_ignores_sort_and_token_but_not_filters_or_page_size() -> None:
+    view = TableView.open(TRIPS)
+    assert view_key(view) == view_key(view.with_sort_toggled("fare_amount"))
+    assert view_key(view) != view_key(view.with_filter("pickup_zip", "=", "10001"))
+    assert view_key(view) != view_key(view.with_page_size(25))
+    assert view_key(view, page_size=False) == view_key(view.with_page_size(25), page_size=False)
