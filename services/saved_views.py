@@ -14,9 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from core.errors import InvalidInput, NotFound
 from core.identity import UserIdentity
 from core.settings import Settings
-from services.catalog import checked_name
 from services.lakebase import call_with_retries, lock_in_transaction, transaction
 from services.lakebase.schema import saved_views
+from services.warehouse.sql import TableRef
 
 MAX_VIEWS_PER_USER = 100
 MAX_NAME_CHARS = 100
@@ -59,11 +59,8 @@ def check_name(name: object) -> str:
 
 def check_table(table: object) -> str:
     """`table` when it is a catalog.schema.table name the app accepts; else InvalidInput naming the field."""
-    parts = table.split(".") if isinstance(table, str) else []
     try:
-        if len(parts) != 3:
-            raise InvalidInput()
-        checked_name(parts[0], "catalog"), checked_name(parts[1], "schema"), checked_name(parts[2], "table")
+        TableRef.parse(table if isinstance(table, str) else "")  # three parts, each checked as Unity Catalog names
     except InvalidInput:
         raise InvalidInput(
             f"Invalid table {str(table)[:80]!r}: use catalog.schema.table.", technical_details={"field": "table"}

@@ -185,12 +185,19 @@ class _CountCache:
 counts = _CountCache()
 
 
+def _count_statement(
+    settings: Settings, user: UserIdentity, table: TableRef, filters: Sequence[Filter]
+) -> tuple[str, dict[str, Any], tuple[str, str, str]]:
+    """The count's statement, its parameters, and its cache key (the user's: row filters are per user)."""
+    columns = table_columns(settings=settings, user=user, table=table)
+    statement, parameters = sql.select_count(table, columns, filters=filters)
+    return statement, parameters, (user.user_id, statement, repr(sorted(parameters.items())))
+
+
 def count_rows(*, settings: Settings, user: UserIdentity, table: TableRef, filters: Sequence[Filter] = ()) -> RowCount:
     """How many rows of the table the filters keep: `SELECT count(*)` on the warehouse as the user (their row
     filters apply), cached a minute per user, table and filters."""
-    columns = table_columns(settings=settings, user=user, table=table)
-    statement, parameters = sql.select_count(table, columns, filters=filters)
-    key = (user.user_id, statement, repr(sorted(parameters.items())))
+    statement, parameters, key = _count_statement(settings, user, table, filters)
     cached = counts.get(key)
     if cached is not None:
         return RowCount(cached.total, cached.execution_time_ms, cached=True)
@@ -206,9 +213,7 @@ def count_rows(*, settings: Settings, user: UserIdentity, table: TableRef, filte
 
 def counted_view(*, settings: Settings, user: UserIdentity, view: TableView) -> RowCount | None:
     """The view's row count if this process counted it within COUNT_TTL_SECONDS, without asking the warehouse."""
-    columns = table_columns(settings=settings, user=user, table=view.table_ref)
-    statement, parameters = sql.select_count(view.table_ref, columns, filters=view.filters)
-    return counts.get((user.user_id, statement, repr(sorted(parameters.items()))))
+    return counts.get(_count_statement(settings, user, view.table_ref, view.filters)[2])
 
 
 def count_view(*, settings: Settings, user: UserIdentity, view: TableView) -> RowCount:

@@ -12,7 +12,7 @@ import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlencode
 
 from core.errors import InvalidInput
@@ -32,7 +32,7 @@ def _invalid(field_name: str, message: str) -> InvalidInput:
     return InvalidInput(message, technical_details={"field": field_name})
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -145,7 +145,7 @@ class TableView:
     def for_rows(self, start: object, end: object, sort_model: object = None) -> TableView:
         """The block of rows [start, end) a grid asks for (AG Grid's infinite row model's getRows request),
         sorted by the grid's sort model (its first column; none: the view's own sort), under the same token."""
-        if not (isinstance(start, int) and isinstance(end, int) and _is_int(start) and _is_int(end)):
+        if not (_is_int(start) and _is_int(end)):
             raise _invalid("rows", "A block of rows is from startRow to endRow, whole numbers.")
         if not 0 <= start < end or end - start > MAX_LIMIT:
             raise _invalid("rows", f"A block of rows is from startRow to endRow, at most {MAX_LIMIT} rows.")
