@@ -25,7 +25,7 @@ Theme = Literal["light", "dark"]
 
 
 # The DuBois tokens' templates (components/theme.py): charts follow the app's theme in both modes.
-TEMPLATES: dict[Theme, go.layout.Template] = {"light": PLOTLY_TEMPLATES["light"], "dark": PLOTLY_TEMPLATES["dark"]}
+TEMPLATES: Mapping[Theme, go.layout.Template] = PLOTLY_TEMPLATES
 
 
 def theme_of(mode: Any) -> Theme:

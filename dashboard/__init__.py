@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import importlib.util
 import pkgutil
 import sys
 from collections.abc import Callable
@@ -11,7 +12,6 @@ from pathlib import Path
 from typing import Any, cast
 
 import dash
-import flask_bootstrap
 from flask import Blueprint, Flask, redirect
 from flask_openapi3.models.info import Info
 from flask_openapi3.openapi import OpenAPI
@@ -29,8 +29,18 @@ from dashboard.shell import APP_TITLE, INDEX_STRING, layout, on_callback_error, 
 from services import analytics
 
 ASSETS_FOLDER = Path(__file__).with_name("assets")
+
+
+def _package_folder(name: str) -> Path:
+    # Where an installed package is, without importing it (Bootstrap-Flask's import costs 0.1 s at start).
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError(name)
+    return Path(spec.origin).parent
+
+
 # Bootstrap's CSS comes from an installed package, so the browser needs no CDN.
-BOOTSTRAP_FOLDER = Path(flask_bootstrap.__file__).with_name("static") / "bootstrap5"
+BOOTSTRAP_FOLDER = _package_folder("flask_bootstrap") / "static" / "bootstrap5"
 # Versioned by the package that ships it, so browsers may keep it a year (see dashboard/response_headers.py).
 BOOTSTRAP_CSS = f"/vendor/bootstrap/css/bootstrap.min.css?v={importlib.metadata.version('bootstrap-flask')}"
 
@@ -149,7 +159,10 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         external_stylesheets=[BOOTSTRAP_CSS],
         title=APP_TITLE,
         update_title="",  # keep the page title still while callbacks run
-        suppress_callback_exceptions=False,
+        # Dash would otherwise send every page's layout (its "validation layout", ~750 components) with each
+        # page load, for the browser to check the callbacks' ids against; tests/dashboard/test_callback_ids.py
+        # checks them once, and `make dev` turns the browser's check back on (local_workspace/dev_app.py).
+        suppress_callback_exceptions=True,
         on_error=on_callback_error,
     )
     app.index_string = INDEX_STRING

@@ -25,6 +25,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from types import FrameType
 from typing import NoReturn
 
@@ -137,3 +138,15 @@ def post_worker_init(worker: object) -> None:
 
     signal.signal(signal.SIGQUIT, quit_at_once)
     signal.signal(signal.SIGINT, quit_at_once)
+    # The SQL connector's client is imported beside the first requests rather than in the way of the first
+    # query, or of the app's start (a query waits for an import under way: Python's import lock).
+    threading.Thread(target=import_sql_client, name="import-sql-client", daemon=True).start()
+
+
+def import_sql_client() -> None:
+    from services.warehouse.connections import import_client
+
+    try:
+        import_client()
+    except Exception as error:  # the first query imports it again, and reports what fails
+        logging.getLogger("gunicorn.error").warning("importing the SQL connector failed: %s", type(error).__name__)

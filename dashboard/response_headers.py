@@ -16,8 +16,9 @@ from dash.fingerprint import check_fingerprint
 from flask import Flask, Request, Response, request
 from flask_compress import Compress, DictCache
 
+from dashboard.page_container import REFERRER_POLICY
+
 DOCS_PREFIX = "/docs"
-DOCS_PAGE_ENDPOINT = "swagger.swagger"
 # Where the app may be framed. Databricks Apps can be embedded in another site by iframe (an opt-in of the
 # app's owner): list that site's origin here; by default only the app itself may frame its pages.
 FRAME_ANCESTORS: tuple[str, ...] = ("'self'",)
@@ -83,12 +84,11 @@ def script_hashes(html: str) -> list[str]:
     ]
 
 
-def _docs_policy(server: Flask, frame_ancestors: Sequence[str]) -> str:
-    """The policy of the API docs: Swagger UI's page has one inline script of its own, the same on every
-    request (it holds the app's settings, nothing from a request), so it is hashed once here."""
-    with server.test_request_context(f"{DOCS_PREFIX}/swagger"):
-        page = server.view_functions[DOCS_PAGE_ENDPOINT]()
-    return _policy(script_hashes(str(page)), frame_ancestors)
+def _docs_policy(response: Response, frame_ancestors: Sequence[str]) -> str:
+    """The policy of the API docs: Swagger UI's page has one inline script of its own (the app's settings,
+    nothing from a request), hashed from the page being sent; its scripts and styles need no hash."""
+    is_page = response.mimetype == "text/html" and not response.direct_passthrough
+    return _policy(script_hashes(response.get_data(as_text=True)) if is_page else [], frame_ancestors)
 
 
 def _is_per_user(response: Response) -> bool:
@@ -149,17 +149,17 @@ def install_response_headers(app: dash.Dash, *, frame_ancestors: Sequence[str] =
     server = cast(Flask, app.server)
     # Flask runs the last registered hook first: the headers are set before the body is compressed.
     install_compression(app)
-    docs_policy = _docs_policy(server, frame_ancestors)
     same_origin_only = list(frame_ancestors) == ["'self'"]
 
     @server.after_request
     def add_headers(response: Response) -> Response:
         response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = REFERRER_POLICY
         if same_origin_only:
             # For browsers that predate CSP's frame-ancestors; it cannot express a list of other origins.
             response.headers["X-Frame-Options"] = "SAMEORIGIN"
         if request.path == DOCS_PREFIX or request.path.startswith(f"{DOCS_PREFIX}/"):
-            response.headers["Content-Security-Policy"] = docs_policy
+            response.headers["Content-Security-Policy"] = _docs_policy(response, frame_ancestors)
         else:
             # Dash's own hashes of the inline scripts it writes into its pages (its renderer and every
             # clientside callback), taken per response: Dash adds the pages' routing callback at the first

@@ -8,6 +8,7 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html, no_update, set_props
+from flask import has_request_context, request
 
 from components.accessibility import aria
 from components.feedback import error_alert
@@ -15,6 +16,7 @@ from components.navigation import side_nav, skip_link, top_bar
 from components.stores import ERROR_BANNER_ID, LOADED_THEME_STORE, THEME_MODE_STORE, THEME_STORE, TIME_ZONE_STORE
 from core.errors import ServiceError
 from core.request_context import app_settings, current_user, user_var
+from dashboard import page_container
 from services import preferences
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,8 @@ INDEX_STRING = """<!DOCTYPE html>
 def layout() -> html.Div:
     """The whole page; Dash calls it per page load, so the navigation sees every registered page."""
     user = user_var.get()
+    # The page is rendered in for a signed-in user's page load; not for Dash's check of every page's ids.
+    signed_in_request = request if user is not None and has_request_context() else None
     return html.Div(
         [
             skip_link(MAIN_ID),
@@ -59,7 +63,7 @@ def layout() -> html.Div:
                         dbc.Container(
                             [
                                 html.Div(id=ERROR_BANNER_ID, role="alert", **aria(live="assertive")),
-                                dash.page_container,
+                                page_container.page_container(signed_in_request),
                             ],
                             fluid=True,
                         ),
@@ -122,6 +126,13 @@ def register_shell_callbacks(app: dash.Dash) -> None:
         Input(LOADED_THEME_STORE, "data"),
         Input(THEME_STORE, "data"),
         State(THEME_MODE_STORE, "data"),
+    )
+
+    app.clientside_callback(
+        page_container.CHECK_RENDERED_ADDRESS,
+        Output(page_container.LOCATION, "pathname"),
+        Output(page_container.LOCATION, "search"),
+        Input(page_container.STORE, "data"),
     )
 
     # The browser's time zone, once per page load: pages show times in it and read times typed in it.

@@ -115,6 +115,8 @@ def serve_app(listener: socket.socket) -> None:
     from dashboard import create_app
 
     app = create_app()
+    # The browser checks every callback's ids against every page's layout, and says which is missing.
+    app.config.suppress_callback_exceptions = False
     app.enable_dev_tools(
         debug=True,  # the callback error overlay and prop checks, React's development build
         dev_tools_hot_reload=True,

@@ -172,9 +172,10 @@ def wait_until_ready(
     processes: Sequence[subprocess.Popen[bytes]] = (),
     *,
     stopping: Callable[[], bool] = lambda: False,
+    poll_seconds: float = 0.2,
 ) -> None:
-    """Poll `url` until it answers 200; raise after the timeout, at once if one of `processes` died, and
-    StopRequested as soon as `stopping()` is true."""
+    """Poll `url` every `poll_seconds` until it answers 200; raise after the timeout, at once if one of
+    `processes` died, and StopRequested as soon as `stopping()` is true."""
     deadline = time.monotonic() + timeout_seconds
     last_error = "no answer"
     while time.monotonic() < deadline:
@@ -190,7 +191,7 @@ def wait_until_ready(
             last_error = f"HTTP {response.status_code}"
         except requests.RequestException as error:
             last_error = type(error).__name__
-        time.sleep(0.2)
+        time.sleep(poll_seconds)
     raise TimeoutError(f"{url} was not ready after {timeout_seconds:.0f}s ({last_error})")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import threading
 import time
 import uuid
@@ -12,6 +13,9 @@ from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from databricks.sdk.service.sql import ExecuteStatementRequestOnWaitTimeout, StatementState
+
+from core.errors import WarehouseUnavailable
 from core.identity import APP_IDENTITY, UserIdentity
 from core.settings import Settings
 from services import catalog, workspace
@@ -28,6 +32,7 @@ EXPORT_BATCH_ROWS = 1000
 # A row count is kept this long per user, table and filters, for at most this many of them (in this process).
 COUNT_TTL_SECONDS = 60
 MAX_CACHED_COUNTS = 2048
+PING_TIMEOUT_SECONDS = 5.0  # the status probes' own bound (services/status.py)
 
 
 @dataclass(frozen=True)
@@ -293,7 +298,32 @@ def is_configured(settings: Settings) -> bool:
     return bool(settings.databricks_host and settings.warehouse_id)
 
 
-def ping(settings: Settings) -> str:
-    """SELECT 1 as the app's service principal, for the status card and /readyz."""
-    connections.run_query(settings=settings, user=APP_IDENTITY, statement="SELECT 1", parameters={})
+def ping(settings: Settings, timeout_seconds: float = PING_TIMEOUT_SECONDS) -> str:
+    """SELECT 1 on the warehouse as the app's service principal, for the status card and /readyz.
+
+    Through the Statement Execution API (the SDK), not a connector session: the probe opens no session, and
+    the connector's import (0.7 s, with pandas) is not on the way to the app's first ready answer. A stopped
+    or failing warehouse answers at once (the SDK's retries are off: the caller probes again)."""
+    connections.require_warehouse(settings)
+    details = {"warehouse_id": settings.warehouse_id}
+    with translated("warehouse", action="execute_statement (SELECT 1)", details=details):
+        response = workspace.DeadlineClients(settings, APP_IDENTITY).call(
+            timeout_seconds,
+            lambda client: client.statement_execution.execute_statement(
+                statement="SELECT 1",
+                warehouse_id=str(settings.warehouse_id),
+                wait_timeout=f"{max(5, math.ceil(timeout_seconds))}s",  # the API's range is 5 to 50 s
+                on_wait_timeout=ExecuteStatementRequestOnWaitTimeout.CANCEL,
+            ),
+        )
+    state = response.status.state if response.status else None
+    if state != StatementState.SUCCEEDED:
+        error = response.status.error if response.status else None
+        raise WarehouseUnavailable(
+            technical_details={
+                "warehouse_id": settings.warehouse_id,
+                "state": state.value if state else None,
+                "error": error.message if error else None,
+            }
+        )
     return f"warehouse {settings.warehouse_id} answers"

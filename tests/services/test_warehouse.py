@@ -12,7 +12,14 @@ from unittest.mock import ANY
 import duckdb
 import pytest
 
-from core.errors import CatalogPermissionDenied, InvalidInput, NotFound, UserAuthorizationRequired
+from core.errors import (
+    CatalogPermissionDenied,
+    DatabaseUnavailable,
+    InvalidInput,
+    NotConfigured,
+    NotFound,
+    UserAuthorizationRequired,
+)
 from core.identity import APP_IDENTITY, UserIdentity
 from core.limits import MAX_OFFSET
 from core.settings import Settings
@@ -292,6 +299,28 @@ def test_the_apps_own_identity_runs_as_the_service_principal(settings: Settings)
         settings=settings, user=APP_IDENTITY, statement="SELECT count(*) FROM samples.tpch.customer", parameters={}
     )
     assert rows[0][0] > 0
+
+
+def test_the_probe_runs_on_the_warehouse_without_a_connector_session(settings: Settings) -> None:
+    opened = connections._cache.opened
+    assert warehouse.ping(settings) == f"warehouse {settings.warehouse_id} answers"
+    assert connections._cache.opened == opened  # the Statement Execution API, not a connector session
+
+
+def test_the_probe_of_a_stopped_warehouse_fails_at_once_as_unavailable(
+    stopped_warehouse: LocalWarehouse, settings: Settings
+) -> None:
+    started = time.monotonic()
+    with pytest.raises(DatabaseUnavailable) as down:
+        warehouse.ping(settings)
+    assert time.monotonic() - started < 2  # no SDK retry loop: the status card probes again
+    assert down.value.error_code == "DATABASE_UNAVAILABLE"  # EC-002
+    assert "Traceback" not in str(down.value.technical_details)
+
+
+def test_the_probe_of_an_unconfigured_warehouse_says_so(settings_with: Callable[..., Settings]) -> None:
+    with pytest.raises(NotConfigured):
+        warehouse.ping(settings_with(warehouse_id=None))
 
 
 def test_connections_are_kept_by_user_id_and_token_never_shared(settings: Settings) -> None:
