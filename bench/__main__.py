@@ -519,19 +519,25 @@ new MutationObserver(function (changes, observer) {
 }).observe(document, {subtree: true, childList: true, characterData: true});
 """
 
+# When the page's first callback response had come in (ms from the navigation's start).
+FIRST_ANSWER = """
+return Math.min(...performance.getEntriesByType('resource')
+    .filter(entry => entry.name.includes('/_dash-update-component')).map(entry => entry.responseEnd));
+"""
+
 
 def bench_home_in_chromium(rounds: int) -> dict[str, Any]:
-    """Home in headless Chromium: navigation to the first callback answered (the user card's e-mail drawn), and
-    bytes of JavaScript and CSS the page loads (from the browser's resource timing).
-
-    The time is the page's own clock (a MutationObserver, from the navigation's start); `wall` is the same
-    from WebDriver's side (driver.get, then polling every 10 ms), which adds the driver's own round trips."""
+    """Home in headless Chromium, on the page's own clock (from the navigation's start): to the first callback
+    answered (the first callback response in, from the resource timing), and to the user card's e-mail drawn
+    (a MutationObserver); `wall` is the card drawn as WebDriver sees it (driver.get, then polling every 10 ms,
+    which adds the driver's own round trips). And the bytes of JavaScript and CSS the page loads."""
     from selenium.webdriver.support.wait import WebDriverWait
 
     driver = chromium()
     driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_USER_CARD})
     url = f"http://127.0.0.1:{PORTS.proxy}/"
     first_callback: list[float] = []
+    drawn: list[float] = []
     wall: list[float] = []
     assets: dict[str, float] = {}
     try:
@@ -546,12 +552,13 @@ def bench_home_in_chromium(rounds: int) -> dict[str, Any]:
             elapsed = (time.perf_counter() - started) * 1000
             if round_ == 0:
                 continue  # the first load warms the app's caches
-            first_callback.append(float(drawn_at))
+            first_callback.append(float(driver.execute_script(FIRST_ANSWER)))
+            drawn.append(float(drawn_at))
             wall.append(elapsed)
             assets = resource_bytes(driver)
     finally:
         driver.quit()
-    return {"first_callback": summary(first_callback), "wall": summary(wall), **assets}
+    return {"first_callback": summary(first_callback), "drawn": summary(drawn), "wall": summary(wall), **assets}
 
 
 def bench_load(
@@ -739,9 +746,10 @@ def print_table(results: dict[str, Any]) -> None:
     home = results["home_in_chromium"]
     rows.append(
         (
-            "Home in headless Chromium, navigation to the first callback drawn, page clock (p50 / p95)",
+            "Home in headless Chromium, navigation to the first callback answered (p50 / p95)",
             f"{home['first_callback']['p50_ms']} / {home['first_callback']['p95_ms']} ms",
-            f"WebDriver's clock {home['wall']['p50_ms']} / {home['wall']['p95_ms']} ms; "
+            f"the user card drawn {home['drawn']['p50_ms']} / {home['drawn']['p95_ms']} ms (WebDriver's clock "
+            f"{home['wall']['p50_ms']} / {home['wall']['p95_ms']} ms); "
             f"JS {home['js_bytes'] / 1024:.0f} KiB ({home['js_bytes_compressed'] / 1024:.0f} KiB sent), "
             f"CSS {home['css_bytes'] / 1024:.0f} KiB",
         )
