@@ -122,9 +122,10 @@ def _exit_at_once(status: int) -> NoReturn:
 
 
 def pre_fork(server: object, worker: object) -> None:
-    """Before each worker is forked: what the master has imported (most of the app's modules, through the log
-    formatter) lives as long as the workers, so it is left out of every garbage collection, and its memory
-    pages stay shared with the workers (gc.freeze, as Python's documentation advises before a fork)."""
+    """Before each worker is forked: what the master has imported (the app's packages but its pages, through
+    the log formatter) lives as long as the workers, so it is left out of every garbage collection, which then
+    does not write to those objects' memory pages either (gc.freeze, as Python's documentation advises before
+    a fork)."""
     gc.freeze()
 
 

@@ -29,7 +29,9 @@ LOCATION, CONTENT, STORE, DUMMY = "_pages_location", "_pages_content", "_pages_s
 # Sent with every answer: same-origin requests carry the whole address (what this module reads), requests
 # to other sites none at all (the app's addresses name tables and filters).
 REFERRER_POLICY = "same-origin"
-MAX_REFERER_CHARS = 8192  # a saved view's query is at most 4,096 characters
+# A saved view's query is at most 4,096 characters. Browsers cut a Referer over 4,096 characters to the bare
+# origin: such a page is rendered as Home at first, and the check below has the router render the right one.
+MAX_REFERER_CHARS = 8192
 
 # Runs once the layout is in the browser: when the rendered address is not the one the document was loaded
 # at, the location component gets the loaded one, and the routing callback renders the right page. (Not the

@@ -84,11 +84,15 @@ def script_hashes(html: str) -> list[str]:
     ]
 
 
-def _docs_policy(response: Response, frame_ancestors: Sequence[str]) -> str:
+def _docs_policy(response: Response, frame_ancestors: Sequence[str], hashed: dict[str, list[str]]) -> str:
     """The policy of the API docs: Swagger UI's page has one inline script of its own (the app's settings,
-    nothing from a request), hashed from the page being sent; its scripts and styles need no hash."""
-    is_page = response.mimetype == "text/html" and not response.direct_passthrough
-    return _policy(script_hashes(response.get_data(as_text=True)) if is_page else [], frame_ancestors)
+    nothing from a request), hashed from the first page sent at its path and kept (`hashed`), so that no later
+    answer vouches for itself; its scripts and styles need no hash."""
+    if response.mimetype == "text/html" and not response.direct_passthrough:
+        sources = hashed.setdefault(request.path, script_hashes(response.get_data(as_text=True)))
+    else:
+        sources = []
+    return _policy(sources, frame_ancestors)
 
 
 def _is_per_user(response: Response) -> bool:
@@ -150,6 +154,7 @@ def install_response_headers(app: dash.Dash, *, frame_ancestors: Sequence[str] =
     # Flask runs the last registered hook first: the headers are set before the body is compressed.
     install_compression(app)
     same_origin_only = list(frame_ancestors) == ["'self'"]
+    docs_hashes: dict[str, list[str]] = {}
 
     @server.after_request
     def add_headers(response: Response) -> Response:
@@ -159,7 +164,7 @@ def install_response_headers(app: dash.Dash, *, frame_ancestors: Sequence[str] =
             # For browsers that predate CSP's frame-ancestors; it cannot express a list of other origins.
             response.headers["X-Frame-Options"] = "SAMEORIGIN"
         if request.path == DOCS_PREFIX or request.path.startswith(f"{DOCS_PREFIX}/"):
-            response.headers["Content-Security-Policy"] = _docs_policy(response, frame_ancestors)
+            response.headers["Content-Security-Policy"] = _docs_policy(response, frame_ancestors, docs_hashes)
         else:
             # Dash's own hashes of the inline scripts it writes into its pages (its renderer and every
             # clientside callback), taken per response: Dash adds the pages' routing callback at the first

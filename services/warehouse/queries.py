@@ -302,8 +302,9 @@ def ping(settings: Settings, timeout_seconds: float = PING_TIMEOUT_SECONDS) -> s
     """SELECT 1 on the warehouse as the app's service principal, for the status card and /readyz.
 
     Through the Statement Execution API (the SDK), not a connector session: the probe opens no session, and
-    the connector's import (0.7 s, with pandas) is not on the way to the app's first ready answer. A stopped
-    or failing warehouse answers at once (the SDK's retries are off: the caller probes again)."""
+    the connector's import (0.7 s, with pandas) is not on the way to the app's first ready answer. The SDK's
+    retries are off (the caller probes again): a refusal is reported as it comes; a warehouse still starting
+    when the wait ends has its statement cancelled, and is reported down until a later probe."""
     connections.require_warehouse(settings)
     details = {"warehouse_id": settings.warehouse_id}
     with translated("warehouse", action="execute_statement (SELECT 1)", details=details):
@@ -312,7 +313,7 @@ def ping(settings: Settings, timeout_seconds: float = PING_TIMEOUT_SECONDS) -> s
             lambda client: client.statement_execution.execute_statement(
                 statement="SELECT 1",
                 warehouse_id=str(settings.warehouse_id),
-                wait_timeout=f"{max(5, math.ceil(timeout_seconds))}s",  # the API's range is 5 to 50 s
+                wait_timeout=f"{min(50, max(5, math.ceil(timeout_seconds)))}s",  # the API takes 5 to 50 s
                 on_wait_timeout=ExecuteStatementRequestOnWaitTimeout.CANCEL,
             ),
         )
