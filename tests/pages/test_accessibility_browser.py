@@ -55,10 +55,18 @@ def set_theme(proxy: RunningServer, mode: str, user: str = "alice@example.com") 
     ).raise_for_status()
 
 
+# CSS transitions under way (Bootstrap's buttons fade their colours for 0.15 s when the theme changes).
+RUNNING_TRANSITIONS_JS = (
+    "return document.getAnimations().filter(a => a instanceof CSSTransition && a.playState === 'running').length"
+)
+
+
 def wait_theme(browser: Any, mode: str) -> None:
+    """The theme applied, and every colour it changed at its final value (axe reads colours as they are)."""
     waiting(browser, 15).until(
         lambda _: browser.driver.find_element("tag name", "html").get_attribute("data-bs-theme") == mode
     )
+    waiting(browser, 5).until(lambda _: browser.driver.execute_script(RUNNING_TRANSITIONS_JS) == 0)
 
 
 def home(browser: Any, proxy: RunningServer) -> None:
