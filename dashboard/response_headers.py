@@ -89,7 +89,9 @@ def _docs_policy(response: Response, frame_ancestors: Sequence[str], hashed: dic
     nothing from a request), hashed from the first page sent at its path and kept (`hashed`), so that no later
     answer vouches for itself; its scripts and styles need no hash."""
     if response.mimetype == "text/html" and not response.direct_passthrough:
-        sources = hashed.setdefault(request.path, script_hashes(response.get_data(as_text=True)))
+        if request.path not in hashed:
+            hashed[request.path] = script_hashes(response.get_data(as_text=True))
+        sources = hashed[request.path]
     else:
         sources = []
     return _policy(sources, frame_ancestors)

@@ -13,6 +13,7 @@ import pytest
 from local_workspace.lakebase import LocalLakebase
 from local_workspace.warehouse import LocalWarehouse
 from services import analytics, workspace
+from tests.dashboard.test_lazy_grid_browser import shows_rows
 from tests.pages.browser import click, waiting
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("clean_lakebase")]
@@ -44,9 +45,6 @@ def _wait_skeleton(browser: Any, region: str, seconds: float = 10) -> dict[str, 
     return found
 
 
-FILLED_JS = "const cell = document.querySelector(arguments[0]); return Boolean(cell && cell.textContent.trim())"
-
-
 @pytest.fixture
 def slow_warehouse(
     local_warehouse: LocalWarehouse, local_lakebase: LocalLakebase, monkeypatch: pytest.MonkeyPatch
@@ -66,9 +64,7 @@ def test_the_data_grid_shows_its_skeleton_while_a_page_loads(
     page_as: Callable[..., Any], slow_warehouse: Callable[[float], None]
 ) -> None:
     browser = page_as("/data?table=samples.nyctaxi.trips")
-    # The first page's rows, loaded: a row still loading has its cells, empty (the pager does not move then).
-    first_fare = "#data-grid .ag-row[row-index='0'] .ag-cell[col-id='fare_amount']"
-    waiting(browser, 20).until(lambda _: browser.driver.execute_script(FILLED_JS, first_fare))
+    shows_rows(browser)  # loaded: a row still loading has its cells, empty (the pager does not move then)
     before = browser.driver.execute_script(AREA_HEIGHT_JS, "#data-grid-box")
     slow_warehouse(4.0)
     click(browser, browser.find_element("#data-grid .ag-paging-button[aria-label='Next Page']"))
